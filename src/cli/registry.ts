@@ -1,0 +1,10 @@
+import type { CliCommand } from "./cli-command.js";
+
+/**
+ * Subcommands by name, loaded lazily so that `irqtriage sim` does not load imapflow or
+ * tree-sitter. Each module exports `command`.
+ */
+export const registry: Record<string, () => Promise<CliCommand>> = {
+  run: async () => (await import("./commands/run.js")).command,
+  demo: async () => (await import("./commands/demo.js")).command,
+};

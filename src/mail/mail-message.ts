@@ -1,0 +1,42 @@
+/** A mail address as it appeared in a header. */
+export interface Address {
+  name: string;
+  address: string;
+}
+
+/** A non-inline MIME part. Text parts (text/x-patch, text/x-diff, text/plain) carry `text`. */
+export interface MailAttachment {
+  filename: string | null;
+  contentType: string;
+  size: number;
+  /** Decoded text for text/* parts (exact bytes after transfer decoding, as UTF-8); null otherwise. */
+  text: string | null;
+}
+
+/**
+ * One parsed message. This is the unit every later stage sees; it is plain data (no Buffers
+ * except `raw`) so it can be stored and compared.
+ */
+export interface MailMessage {
+  /** Message-ID without angle brackets; synthesized ("irqtriage-<hash>@invalid") only when absent. */
+  msgid: string;
+  /** true when the Message-ID header was missing and msgid was synthesized. */
+  msgidSynthetic: boolean;
+  inReplyTo: string | null;
+  /** References, oldest first, without angle brackets. */
+  references: string[];
+  subject: string;
+  from: Address | null;
+  to: Address[];
+  cc: Address[];
+  date: Date | null;
+  /** Header name (lower case) -> values, unfolded, in order of appearance. */
+  headers: Record<string, string[]>;
+  /** The text/plain body after transfer decoding and (only where declared) format=flowed undoing. */
+  text: string;
+  attachments: MailAttachment[];
+  /** Where it came from: "path/to/file.mbox#17", "maildir/cur/xyz", "imap://host/INBOX;UID=5". */
+  source: string;
+  /** The raw RFC 822 bytes, kept only for messages that may carry a patch (git am needs them). */
+  raw: Buffer | null;
+}
