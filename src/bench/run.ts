@@ -1,0 +1,28 @@
+/**
+ * `npm run bench [-- <name>...]`: runs the named benchmarks (default: all) and prints their
+ * figures. Each benchmark module exports `bench(log: (line: string) => void): Promise<void>`.
+ * Benchmarks measure; they never assert (targets are reported next to the figures).
+ */
+type Bench = (log: (line: string) => void) => Promise<void>;
+
+const benches: Record<string, () => Promise<Bench>> = {
+  // name: async () => (await import("./<name>-bench.js")).bench,
+};
+
+async function runBenches(): Promise<void> {
+  const wanted = process.argv.slice(2);
+  const names = wanted.length ? wanted : Object.keys(benches);
+  for (const name of names) {
+    const load = benches[name];
+    if (!load) {
+      process.stderr.write(`unknown benchmark "${name}"; known: ${Object.keys(benches).join(", ")}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    process.stdout.write(`\n== ${name}\n`);
+    const bench = await load();
+    await bench((line) => process.stdout.write(line + "\n"));
+  }
+}
+
+await runBenches();
