@@ -15,7 +15,7 @@ export interface CliIO {
 export type OptionSpec = NonNullable<ParseArgsConfig["options"]>;
 
 export interface ParsedArgs {
-  values: Record<string, string | boolean | string[] | undefined>;
+  values: Record<string, string | boolean | (string | boolean)[] | undefined>;
   positionals: string[];
 }
 
