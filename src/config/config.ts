@@ -1,3 +1,6 @@
+import type { CommandsConfig } from "../commands/commands-config.js";
+import type { GithubConfig } from "../github/github-config.js";
+
 /**
  * The typed configuration. Every section has defaults so that `npm start` runs with no file.
  * Secrets never live here: they come from the environment (see README, "Configuration").
@@ -10,6 +13,8 @@ export interface Config {
   mirror: MirrorConfig;
   limits: LimitsConfig;
   reply: ReplyConfig;
+  commands: CommandsConfig;
+  github: GithubConfig;
 }
 
 export interface MirrorConfig {

@@ -1,3 +1,6 @@
+import { commandsConfigSchema } from "../commands/commands-config.js";
+import { githubConfigSchema } from "../github/github-config.js";
+
 /**
  * JSON Schema of the config file (YAML or JSON). Pure: validation happens in `validateConfig`,
  * reading the file in `load-config.ts`. Sections are added by the parts that need them; unknown
@@ -37,5 +40,7 @@ export const configSchema = {
         onlyRelevant: { type: "boolean", default: true },
       },
     },
+    commands: commandsConfigSchema,
+    github: githubConfigSchema,
   },
 } as const;
