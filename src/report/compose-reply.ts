@@ -91,7 +91,7 @@ function shortQuote(text: string): string {
     out.push(l);
     if (out.length === 4) break;
   }
-  const quoted = out.map((l) => (`> ${l}`.length > 72 ? `> ${l.slice(0, 66)} [...]` : `> ${l}`));
+  const quoted = out.map((l) => (`> ${l}`.length > 72 ? `> ${l.slice(0, 64)} [...]` : `> ${l}`));
   quoted.push(">", "> [...]");
   return quoted.join("\n");
 }
@@ -135,10 +135,12 @@ export function composeReply(input: ReplyInput): OutgoingReply {
     "irqtriage: automated triage of IRQ-mapping patches.",
     "Reply with \"#irqtriage help\" on a line of its own for commands.",
   );
-  const body = bodyParts.join("\n").replace(/[ \t]+$/gm, (m, off, str: string) =>
-    // keep the signature separator "-- " intact
-    str.slice(off - 2, off) === "\n-" ? m : "",
-  );
+  // No trailing whitespace anywhere, except the signature separator, which is "-- " by convention.
+  const body = bodyParts
+    .join("\n")
+    .split("\n")
+    .map((l) => (l === "-- " ? l : l.replace(/[ \t]+$/, "")))
+    .join("\n");
 
   const headers = [
     foldHeader("From", input.from),

@@ -5,7 +5,7 @@ import type { OutgoingReply } from "../report/outgoing-reply.js";
 
 /** File name for a reply key: readable prefix plus a hash, so keys never collide or escape. */
 export function outboxFileName(key: string): string {
-  const readable = key.replace(/[^A-Za-z0-9._-]+/g, "_").slice(0, 80);
+  const readable = key.replace(/[^A-Za-z0-9._-]+/g, "_").replace(/^[._-]+/, "").slice(0, 80);
   const h = createHash("sha256").update(key).digest("hex").slice(0, 12);
   return `${readable}.${h}.eml`;
 }
