@@ -1,0 +1,44 @@
+import { authenticate } from "mailauth";
+
+/** DNS lookup as mailauth calls it; tests publish their key through one of these. */
+export type DnsResolver = (name: string, rrtype: string) => Promise<string[][] | string[]>;
+
+export interface DkimSignature {
+  /** d= of the signature, lower case. */
+  domain: string;
+  /** mailauth's verdict: pass, fail, neutral, policy, temperror, permerror, none. */
+  result: string;
+  /** Why, as mailauth says it (for the log and the command record). */
+  comment: string;
+}
+
+export interface DkimSummary {
+  signatures: DkimSignature[];
+}
+
+/**
+ * Verify the DKIM signatures of a raw mail with mailauth (no crypto of our own). SPF, ARC,
+ * DMARC and BIMI are off: the bot reads list mail long after delivery, so only the signature
+ * over the message itself means anything here.
+ */
+export async function verifyDkim(raw: Buffer, opts: { resolver?: DnsResolver; now?: Date } = {}): Promise<DkimSummary> {
+  const res = await authenticate(raw, {
+    ...(opts.resolver ? { resolver: opts.resolver } : {}),
+    disableArc: true,
+    disableDmarc: true,
+    disableBimi: true,
+    // A loopback client and no sender keep SPF from doing anything that matters.
+    ip: "127.0.0.1",
+    helo: "localhost",
+    sender: "",
+    mta: "irqtriage.invalid",
+  });
+  const signatures = (res.dkim.results ?? [])
+    .filter((r) => r.signingDomain)
+    .map((r) => ({
+      domain: r.signingDomain.toLowerCase(),
+      result: String(r.status.result),
+      comment: String(r.status.comment ?? ""),
+    }));
+  return { signatures };
+}
