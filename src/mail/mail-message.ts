@@ -39,4 +39,23 @@ export interface MailMessage {
   source: string;
   /** The raw RFC 822 bytes, kept only for messages that may carry a patch (git am needs them). */
   raw: Buffer | null;
+  /**
+   * false for a "light" message: ingest read only its headers because nothing in them or in the
+   * first body bytes hints at a patch, review or trailer (then `text` is "" and `attachments` []).
+   * Absent or true: the body was parsed. (Added by mail-ingest; optional so literals elsewhere
+   * stay valid.)
+   */
+  bodyParsed?: boolean;
+  /**
+   * Readable problems found while parsing this message (missing Message-ID, unknown charset,
+   * truncated MIME, ...). ingest also yields each as an `{ error }` record; kept here so a caller
+   * holding only the message can still see them.
+   */
+  problems?: MailProblem[];
+}
+
+/** One recorded problem with an otherwise usable message. */
+export interface MailProblem {
+  severity: "error" | "warning";
+  message: string;
 }

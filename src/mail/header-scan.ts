@@ -1,0 +1,213 @@
+import { parseAddressHeader } from "mailparser";
+import type { Address } from "./mail-message.js";
+import { readHeaderBlock, type HeaderField } from "./mime/header-block.js";
+import { decodeWords } from "./mime/decode-words.js";
+import { parseParamValue } from "./mime/header-params.js";
+
+/** What a header-only look at a message tells (no mailparser, no body decoding). */
+export interface HeaderScan {
+  /** Message-ID without angle brackets, or null when the header is missing or empty. */
+  msgid: string | null;
+  inReplyTo: string | null;
+  references: string[];
+  /** RFC 2047 decoded, folding undone. "" when absent. */
+  subject: string;
+  from: Address | null;
+  date: Date | null;
+  /** Top-level Content-Type, lower case ("text/plain" when absent). */
+  contentType: string;
+  /** Top-level Content-Transfer-Encoding, lower case, or null. */
+  encoding: string | null;
+  /** true when the message may carry a patch, a review of one, or trailers. */
+  needsFullParse: boolean;
+  /** Which hint decided `needsFullParse` (for logs and tests); null when it is false. */
+  reason: string | null;
+  /** All header fields, unfolded, in order. */
+  fields: HeaderField[];
+  /** Offset of the first body byte in the raw message. */
+  bodyStart: number;
+}
+
+/** How many body bytes are searched for diff / trailer hints. Patches show a diff early. */
+export const BODY_HINT_BYTES = 1024 * 1024;
+/** Decoded bytes looked at for a base64 single-part body. */
+const BASE64_HINT_BYTES = 256 * 1024;
+
+const SUBJECT_TAG = /\[[^\]]*\b(?:PATCH|RFC|PULL)\b[^\]]*\]/i;
+const DIFF_HINTS = ["diff --git ", "\n--- a/", "\n+++ b/", "\nIndex: ", "\n--- /dev/null", "\nbase-commit: "];
+const TRAILER_TAIL = Buffer.from("-by:", "latin1");
+const FIXES = Buffer.from("Fixes: ", "latin1");
+const PATCH_TYPES = ["x-patch", "X-PATCH", "X-Patch", "x-diff", "X-DIFF", "X-Diff"];
+
+/**
+ * Fast header-only scan used to decide which messages need mailparser. Cheap on purpose: the
+ * header block is read once as a latin1 string; the body is only searched with Buffer#indexOf
+ * over its first BODY_HINT_BYTES, never copied or decoded (except a base64 single part).
+ */
+export function scanHeaders(raw: Buffer): HeaderScan {
+  const block = readHeaderBlock(raw, 0);
+  let msgidRaw: string | null = null;
+  let irtRaw: string | null = null;
+  let refsRaw: string | null = null;
+  let subjectRaw: string | null = null;
+  let fromRaw: string | null = null;
+  let dateRaw: string | null = null;
+  let ctRaw: string | null = null;
+  let cteRaw: string | null = null;
+  for (const f of block.fields) {
+    switch (f.name) {
+      case "message-id":
+        msgidRaw ??= f.value;
+        break;
+      case "in-reply-to":
+        irtRaw ??= f.value;
+        break;
+      case "references":
+        refsRaw = refsRaw === null ? f.value : refsRaw + " " + f.value;
+        break;
+      case "subject":
+        subjectRaw ??= f.value;
+        break;
+      case "from":
+        fromRaw ??= f.value;
+        break;
+      case "date":
+        dateRaw ??= f.value;
+        break;
+      case "content-type":
+        ctRaw ??= f.value;
+        break;
+      case "content-transfer-encoding":
+        cteRaw ??= f.value;
+        break;
+    }
+  }
+  const subject = subjectRaw === null ? "" : decodeWords(subjectRaw).trim();
+  const ct = ctRaw === null ? "text/plain" : parseParamValue(ctRaw).value || "text/plain";
+  const encoding = cteRaw === null ? null : cteRaw.trim().toLowerCase();
+  const reason = fullParseReason(raw, block.bodyStart, subject, ct, encoding);
+  return {
+    msgid: firstMessageId(msgidRaw),
+    inReplyTo: firstMessageId(irtRaw),
+    references: messageIdList(refsRaw),
+    subject,
+    from: fromRaw === null ? null : firstAddress(fromRaw),
+    date: parseMailDate(dateRaw),
+    contentType: ct,
+    encoding,
+    needsFullParse: reason !== null,
+    reason,
+    fields: block.fields,
+    bodyStart: block.bodyStart,
+  };
+}
+
+function fullParseReason(raw: Buffer, bodyStart: number, subject: string, ct: string, encoding: string | null): string | null {
+  if (SUBJECT_TAG.test(subject)) return "subject tag";
+  const end = Math.min(raw.length, bodyStart + BODY_HINT_BYTES);
+  let body = raw.subarray(bodyStart, end);
+  if (ct.startsWith("multipart/")) {
+    for (const t of PATCH_TYPES) if (body.indexOf(t, 0, "latin1") >= 0) return "patch attachment";
+    // An encoded part cannot be searched as bytes; let mailparser look inside.
+    if (/content-transfer-encoding:[ \t]*base64/i.test(body.toString("latin1", 0, Math.min(body.length, 65536)))) {
+      return "multipart with base64 part";
+    }
+  } else if (encoding === "base64") {
+    body = Buffer.from(body.toString("latin1", 0, Math.min(body.length, (BASE64_HINT_BYTES / 3) * 4)), "base64");
+  }
+  return bodyHintReason(body);
+}
+
+/** Diff or trailer hints in (the first bytes of) a body. Exported for the ingest fast path tests. */
+export function bodyHintReason(body: Buffer): string | null {
+  if (body.indexOf("--- a/", 0, "latin1") === 0 || body.indexOf("diff --git ", 0, "latin1") === 0) return "diff";
+  for (const h of DIFF_HINTS) if (body.indexOf(h, 0, "latin1") >= 0) return "diff";
+  // Trailers: "Reviewed-by:", "Acked-by:", "Signed-off-by:" ... at a line start (maybe quoted).
+  let pos = 0;
+  for (;;) {
+    const idx = body.indexOf(TRAILER_TAIL, pos);
+    if (idx < 0) break;
+    if (isTrailerLine(body, idx)) return "trailer";
+    pos = idx + TRAILER_TAIL.length;
+  }
+  pos = 0;
+  for (;;) {
+    const idx = body.indexOf(FIXES, pos);
+    if (idx < 0) break;
+    if (idx === 0 || body[idx - 1] === 0x0a) return "trailer";
+    pos = idx + FIXES.length;
+  }
+  return null;
+}
+
+/** Is the "-by:" at `idx` the end of a trailer token that starts its line (after "> " quoting)? */
+function isTrailerLine(body: Buffer, idx: number): boolean {
+  let i = idx - 1;
+  let letters = 0;
+  while (i >= 0) {
+    const c = body[i]!;
+    const isWord = (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x2d;
+    if (!isWord) break;
+    letters++;
+    i--;
+  }
+  if (letters === 0 || letters > 40) return false;
+  while (i >= 0 && (body[i] === 0x3e || body[i] === 0x20)) i--;
+  return i < 0 || body[i] === 0x0a;
+}
+
+/** "<a@b> (comment)" -> "a@b"; a bare token is accepted as is. */
+export function firstMessageId(value: string | null): string | null {
+  if (value === null) return null;
+  const lt = value.indexOf("<");
+  if (lt >= 0) {
+    const gt = value.indexOf(">", lt + 1);
+    const id = (gt < 0 ? value.slice(lt + 1) : value.slice(lt + 1, gt)).trim();
+    return id === "" ? null : id;
+  }
+  const tok = value.trim().split(/\s+/)[0] ?? "";
+  return tok === "" ? null : tok;
+}
+
+/** All Message-IDs in a References-like value, oldest first, without brackets, no empties. */
+export function messageIdList(value: string | null): string[] {
+  if (value === null) return [];
+  const out: string[] = [];
+  if (value.indexOf("<") >= 0) {
+    let pos = 0;
+    for (;;) {
+      const lt = value.indexOf("<", pos);
+      if (lt < 0) break;
+      const gt = value.indexOf(">", lt + 1);
+      const id = (gt < 0 ? value.slice(lt + 1) : value.slice(lt + 1, gt)).trim();
+      if (id !== "") out.push(id);
+      if (gt < 0) break;
+      pos = gt + 1;
+    }
+    return out;
+  }
+  for (const t of value.trim().split(/\s+/)) if (t !== "") out.push(t);
+  return out;
+}
+
+/** Parses an address header with mailparser's own address parser (groups flattened). */
+export function parseAddresses(value: string | null): Address[] {
+  if (value === null || value.trim() === "") return [];
+  const parsed = (parseAddressHeader(value, { flatten: true }) as unknown as { value: { name?: string; address?: string }[] }).value;
+  const out: Address[] = [];
+  for (const a of parsed) if (a.address || a.name) out.push({ name: a.name ?? "", address: a.address ?? "" });
+  return out;
+}
+
+function firstAddress(value: string): Address | null {
+  return parseAddresses(value)[0] ?? null;
+}
+
+/** RFC 5322 date (comments removed); null when absent or unparseable. */
+export function parseMailDate(value: string | null): Date | null {
+  if (value === null) return null;
+  const v = value.replace(/\([^)]*\)/g, " ").replace(/\s+/g, " ").trim();
+  if (v === "") return null;
+  const d = new Date(v);
+  return Number.isNaN(d.getTime()) ? null : d;
+}

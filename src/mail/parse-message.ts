@@ -1,0 +1,220 @@
+import { createHash } from "node:crypto";
+import { simpleParser, type AddressObject, type ParsedMail } from "mailparser";
+import { InputError } from "../errors.js";
+import type { Address, MailAttachment, MailMessage, MailProblem } from "./mail-message.js";
+import { firstMessageId, messageIdList, parseAddresses, parseMailDate, scanHeaders, type HeaderScan } from "./header-scan.js";
+import { headerValue, type HeaderField } from "./mime/header-block.js";
+import { decodeCharset } from "./mime/decode-charset.js";
+import { transferDecode } from "./mime/transfer-decode.js";
+import { undoFlowed } from "./mime/undo-flowed.js";
+import { walkMime, type MimeLeaf } from "./mime/walk-mime.js";
+
+export interface ParseMessageOptions {
+  /** Keep `raw` on messages that may carry a patch (git am needs the original bytes). */
+  keepRaw?: boolean;
+  /** Larger messages are refused with an InputError (config limits.maxMessageBytes). */
+  maxMessageBytes?: number;
+  /**
+   * "mailparser" (default): header values (addresses, date, ids, subject) come from mailparser.
+   * "auto": single-part messages skip mailparser and use the same header code as the scan
+   * (mailparser's address parser, our RFC 2047 decoder); multipart messages still go through
+   * mailparser. ingest uses "auto" for speed; test/mail/parse-engines.test.ts checks both agree.
+   */
+  engine?: "mailparser" | "auto";
+  /** A scan of this very message done earlier (ingest), so headers are not read twice. */
+  scan?: HeaderScan;
+}
+
+export const DEFAULT_MAX_MESSAGE_BYTES = 40 * 1024 * 1024;
+
+const PARSER_OPTIONS = {
+  skipHtmlToText: true,
+  skipTextToHtml: true,
+  skipTextLinks: true,
+  skipImageLinks: true,
+  keepCidLinks: true,
+  checksumAlgo: false,
+} as const;
+
+/** Text-ish attachments whose text is kept (patches are sent as any of these). */
+function isTextAttachment(leaf: MimeLeaf): boolean {
+  if (leaf.contentType.startsWith("text/")) return true;
+  const f = (leaf.filename ?? "").toLowerCase();
+  return f.endsWith(".patch") || f.endsWith(".diff");
+}
+
+/**
+ * Parses one RFC 822 message into a MailMessage. The text/plain body is computed here from the
+ * MIME leaves (transfer decoding, charset, CRLF -> LF, and format=flowed only where declared),
+ * because mailparser's own `text` drops the last line break of flowed text and turns undecodable
+ * bytes into U+FFFD; everything else about the body is byte-exact. Problems with the mail
+ * (no Message-ID, truncated MIME, unknown charset) are recorded in `problems`; only hopeless input
+ * (oversize, no header at all) throws InputError.
+ */
+export async function parseMessage(raw: Buffer, source: string, opts: ParseMessageOptions = {}): Promise<MailMessage> {
+  const max = opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+  if (raw.length > max) {
+    throw new InputError(`message is ${raw.length} bytes, over the limit of ${max} (limits.maxMessageBytes); not parsed`, source);
+  }
+  const scan = opts.scan ?? scanHeaders(raw);
+  if (scan.fields.length === 0) throw new InputError("not a mail message: no header fields", source);
+  const problems: MailProblem[] = [];
+  const walk = walkMime(raw, scan.fields);
+  for (const p of walk.problems) problems.push({ severity: "error", message: p });
+
+  const texts: string[] = [];
+  const attachments: MailAttachment[] = [];
+  for (const leaf of walk.leaves) {
+    if (leaf.disposition === "inline" && leaf.contentType === "text/plain") {
+      texts.push(leafText(leaf, problems));
+    } else if (leaf.disposition === "inline" && leaf.contentType !== "message/delivery-status") {
+      // text/html alternatives: not part of the plain text (kernel lists do not take HTML anyway)
+      continue;
+    } else {
+      const decoded = transferDecode(leaf.body, leaf.encoding);
+      if (decoded.problem) problems.push({ severity: "error", message: `attachment ${leaf.filename ?? leaf.contentType}: ${decoded.problem}` });
+      attachments.push({
+        filename: leaf.filename,
+        contentType: leaf.contentType,
+        size: decoded.bytes.length,
+        text: isTextAttachment(leaf) ? textOf(decoded.bytes, leaf, problems) : null,
+      });
+    }
+  }
+  const text = texts.join("\n");
+
+  const useMailparser = (opts.engine ?? "mailparser") === "mailparser" || scan.contentType.startsWith("multipart/");
+  const head = useMailparser ? await headerFromMailparser(raw, scan, problems) : headerFromScan(scan);
+
+  let msgid = head.msgid;
+  let msgidSynthetic = false;
+  if (msgid === null) {
+    msgid = syntheticMsgid(raw);
+    msgidSynthetic = true;
+    problems.push({ severity: "error", message: `no Message-ID header; using synthesized <${msgid}>` });
+  }
+  const msg: MailMessage = {
+    msgid,
+    msgidSynthetic,
+    inReplyTo: head.inReplyTo,
+    references: head.references,
+    subject: head.subject,
+    from: head.from,
+    to: head.to,
+    cc: head.cc,
+    date: head.date,
+    headers: headerRecord(scan.fields),
+    text,
+    attachments,
+    source,
+    raw: opts.keepRaw && mayCarryPatch(head.subject, text, attachments) ? raw : null,
+    bodyParsed: true,
+  };
+  if (problems.length) msg.problems = problems;
+  return msg;
+}
+
+/** "irqtriage-<sha1 of raw>@invalid": stable for the same bytes, so reruns agree. */
+export function syntheticMsgid(raw: Buffer): string {
+  return `irqtriage-${createHash("sha1").update(raw).digest("hex")}@invalid`;
+}
+
+/** Lower-case header name -> unfolded values in order. */
+export function headerRecord(fields: readonly HeaderField[]): Record<string, string[]> {
+  const rec: Record<string, string[]> = {};
+  for (const f of fields) {
+    const list = rec[f.name];
+    if (list) list.push(f.value);
+    else rec[f.name] = [f.value];
+  }
+  return rec;
+}
+
+const PATCH_LINE = /^(?:diff --git |--- a\/|\+\+\+ b\/|Index: |--- \/dev\/null)/m;
+
+/** Could git am want this message? An unquoted diff, a patch attachment, or a [PATCH] subject. */
+function mayCarryPatch(subject: string, text: string, attachments: MailAttachment[]): boolean {
+  if (PATCH_LINE.test(text)) return true;
+  if (attachments.some((a) => a.text !== null && PATCH_LINE.test(a.text))) return true;
+  return /\[[^\]]*\b(?:PATCH|PULL)\b/i.test(subject) && !/^\s*(?:re|fwd?|aw)\s*:/i.test(subject);
+}
+
+function leafText(leaf: MimeLeaf, problems: MailProblem[]): string {
+  const decoded = transferDecode(leaf.body, leaf.encoding);
+  if (decoded.problem) problems.push({ severity: "error", message: `text part: ${decoded.problem}` });
+  let text = textOf(decoded.bytes, leaf, problems);
+  if ((leaf.params["format"] ?? "").toLowerCase() === "flowed") {
+    text = undoFlowed(text, (leaf.params["delsp"] ?? "").toLowerCase() === "yes");
+  }
+  return text;
+}
+
+function textOf(bytes: Buffer, leaf: MimeLeaf, problems: MailProblem[]): string {
+  const d = decodeCharset(bytes, leaf.params["charset"] ?? null);
+  if (d.warning) problems.push({ severity: "warning", message: `${leaf.filename ?? leaf.contentType}: ${d.warning}` });
+  return d.text.indexOf("\r") >= 0 ? d.text.replace(/\r\n/g, "\n") : d.text;
+}
+
+interface HeaderValues {
+  msgid: string | null;
+  inReplyTo: string | null;
+  references: string[];
+  subject: string;
+  from: Address | null;
+  to: Address[];
+  cc: Address[];
+  date: Date | null;
+}
+
+function headerFromScan(scan: HeaderScan): HeaderValues {
+  return {
+    msgid: scan.msgid,
+    inReplyTo: scan.inReplyTo,
+    references: scan.references,
+    subject: scan.subject,
+    from: scan.from,
+    to: parseAddresses(joinHeader(scan.fields, "to")),
+    cc: parseAddresses(joinHeader(scan.fields, "cc")),
+    date: scan.date,
+  };
+}
+
+function joinHeader(fields: readonly HeaderField[], name: string): string | null {
+  let out: string | null = null;
+  for (const f of fields) if (f.name === name) out = out === null ? f.value : `${out}, ${f.value}`;
+  return out;
+}
+
+async function headerFromMailparser(raw: Buffer, scan: HeaderScan, problems: MailProblem[]): Promise<HeaderValues> {
+  let parsed: ParsedMail;
+  try {
+    parsed = await simpleParser(raw, PARSER_OPTIONS);
+  } catch (err) {
+    problems.push({ severity: "warning", message: `mailparser failed (${(err as Error).message}); header values from the scan` });
+    return headerFromScan(scan);
+  }
+  const refs = parsed.references;
+  return {
+    msgid: firstMessageId(parsed.messageId ?? null) ?? scan.msgid,
+    inReplyTo: firstMessageId(parsed.inReplyTo ?? null),
+    references: refs === undefined ? [] : messageIdList(Array.isArray(refs) ? refs.join(" ") : refs),
+    subject: parsed.subject ?? headerValue(scan.fields, "subject") ?? "",
+    from: addressesOf(parsed.from)[0] ?? null,
+    to: addressesOf(parsed.to),
+    cc: addressesOf(parsed.cc),
+    date: parsed.date && !Number.isNaN(parsed.date.getTime()) ? parsed.date : parseMailDate(headerValue(scan.fields, "date")),
+  };
+}
+
+function addressesOf(obj: AddressObject | AddressObject[] | undefined): Address[] {
+  if (!obj) return [];
+  const out: Address[] = [];
+  const visit = (list: { name?: string; address?: string; group?: unknown[] }[]): void => {
+    for (const a of list) {
+      if (a.group) visit(a.group as { name?: string; address?: string }[]);
+      else if (a.address || a.name) out.push({ name: a.name ?? "", address: a.address ?? "" });
+    }
+  };
+  for (const o of Array.isArray(obj) ? obj : [obj]) visit(o.value);
+  return out;
+}

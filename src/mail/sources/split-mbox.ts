@@ -1,0 +1,179 @@
+/** One message cut out of an mbox: its bytes, or only its size when it was over the limit. */
+export type MboxPiece = { index: number; raw: Buffer } | { index: number; oversize: number };
+
+export interface MboxSplitterOptions {
+  /** Messages larger than this are not kept in memory; they come out as `{ oversize }`. */
+  maxMessageBytes?: number;
+  /**
+   * "mboxrd" (default; lore/public-inbox, b4, mutt): every ">+From " line loses one ">".
+   * "mboxo": only ">From " becomes "From " (">>From " stays; mboxo cannot tell them apart).
+   */
+  format?: "mboxrd" | "mboxo";
+}
+
+const FROM_NL = Buffer.from("\nFrom ", "latin1");
+/** Bytes kept back at a chunk end so a separator split across two chunks is still seen. */
+const KEEP_BACK = 8;
+
+/**
+ * Incremental mbox splitter: feed it chunks, it hands back whole messages. Memory stays bounded
+ * by the largest message (and by maxMessageBytes: an oversize message is counted, not kept).
+ *
+ * A separator is a line starting "From " that looks like an mbox "From " line (a hh:mm time and
+ * a year, as git mailsplit checks) and follows an empty line or starts the file. The empty line
+ * before it belongs to the separator and is not part of the previous message. CRLF files work:
+ * "\r\n" is an empty line too.
+ */
+export class MboxSplitter {
+  private readonly max: number;
+  private readonly format: "mboxrd" | "mboxo";
+  /** Scanned bytes of the current message (no separator inside). */
+  private parts: Buffer[] = [];
+  private partsLen = 0;
+  /** Unscanned / undecided bytes: the tail that may still hold the start of a separator. */
+  private leftover: Buffer = Buffer.alloc(0);
+  private started = false;
+  private atFileStart = true;
+  private oversize = false;
+  private index = 0;
+
+  constructor(opts: MboxSplitterOptions = {}) {
+    this.max = opts.maxMessageBytes ?? Number.MAX_SAFE_INTEGER;
+    this.format = opts.format ?? "mboxrd";
+  }
+
+  push(chunk: Buffer): MboxPiece[] {
+    const out: MboxPiece[] = [];
+    const work = this.leftover.length ? Buffer.concat([this.leftover, chunk]) : chunk;
+    let segStart = 0; // start of the current message's bytes inside `work`
+    let scan = 0;
+    if (this.atFileStart) {
+      if (work.length < 5) {
+        this.leftover = work;
+        return out;
+      }
+      this.atFileStart = false;
+      if (work.toString("latin1", 0, 5) === "From ") {
+        const eol = work.indexOf(0x0a);
+        if (eol < 0) {
+          this.atFileStart = true;
+          this.leftover = work;
+          return out;
+        }
+        segStart = scan = eol + 1;
+      }
+      this.started = true;
+    }
+    let keepFrom = -1;
+    for (;;) {
+      const idx = work.indexOf(FROM_NL, scan);
+      if (idx < 0) break;
+      const lineStart = idx + 1;
+      const eol = work.indexOf(0x0a, lineStart);
+      if (eol < 0) {
+        keepFrom = Math.max(segStart, idx - 2);
+        break;
+      }
+      // blank line before: "\n\nFrom " or "\n\r\nFrom "
+      let blank = 0;
+      if (idx >= 1 && work[idx - 1] === 0x0a) blank = 1;
+      else if (idx >= 2 && work[idx - 1] === 0x0d && work[idx - 2] === 0x0a) blank = 2;
+      else if (idx === 0 && this.partsLen === 0 && segStart === 0) blank = 1; // message was empty
+      if (blank > 0 && isFromLine(work, lineStart, eol)) {
+        // message ends with its last line's "\n" (at idx - blank); the blank line is dropped
+        const msgEnd = Math.max(segStart, idx + 1 - blank);
+        this.finish(work.subarray(segStart, msgEnd), out);
+        segStart = scan = eol + 1;
+      } else {
+        scan = lineStart;
+      }
+    }
+    if (keepFrom < 0) keepFrom = Math.max(segStart, work.length - KEEP_BACK);
+    this.append(work.subarray(segStart, keepFrom));
+    this.leftover = Buffer.from(work.subarray(keepFrom));
+    return out;
+  }
+
+  /** Call at end of input: returns the last message (if any). */
+  end(): MboxPiece[] {
+    const out: MboxPiece[] = [];
+    let last = this.leftover;
+    this.leftover = Buffer.alloc(0);
+    if (!this.started && last.length === 0) return out;
+    // the mbox's final empty line is the separator's, not the message's
+    if (last.length >= 2 && last[last.length - 1] === 0x0a && last[last.length - 2] === 0x0a) last = last.subarray(0, -1);
+    else if (last.length >= 4 && last.toString("latin1", last.length - 4) === "\r\n\r\n") last = last.subarray(0, -2);
+    this.finish(last, out);
+    return out;
+  }
+
+  private append(b: Buffer): void {
+    if (b.length === 0) return;
+    this.partsLen += b.length;
+    if (this.oversize) return;
+    if (this.partsLen > this.max) {
+      this.oversize = true;
+      this.parts = [];
+      return;
+    }
+    this.parts.push(b);
+  }
+
+  private finish(tail: Buffer, out: MboxPiece[]): void {
+    this.append(tail);
+    const size = this.partsLen;
+    const parts = this.parts;
+    const wasOversize = this.oversize;
+    this.parts = [];
+    this.partsLen = 0;
+    this.oversize = false;
+    if (!wasOversize && isBlank(parts)) return; // empty stretch between separators
+    this.index++;
+    if (wasOversize) {
+      out.push({ index: this.index, oversize: size });
+      return;
+    }
+    // Always copy: the pieces are views into large read chunks that must not stay alive.
+    const raw = Buffer.concat(parts, size);
+    out.push({ index: this.index, raw: unquoteFrom(raw, this.format) });
+  }
+}
+
+function isBlank(parts: Buffer[]): boolean {
+  for (const p of parts) for (let i = 0; i < p.length; i++) if (p[i] !== 0x0a && p[i] !== 0x0d && p[i] !== 0x20 && p[i] !== 0x09) return false;
+  return true;
+}
+
+/**
+ * git mailsplit's test: "From " + something + a time "hh:mm" (digits around the last colon) and
+ * a year after it. Lines like "From the start of the series..." in a badly quoted body do not
+ * pass.
+ */
+export function isFromLine(buf: Buffer, start: number, eol: number): boolean {
+  let end = eol;
+  if (end > start && buf[end - 1] === 0x0d) end--;
+  if (end - start < 20) return false;
+  const line = buf.toString("latin1", start + 5, end);
+  return /\d{1,2}:\d\d(?::\d\d)?(?: [+-]?\w+)? (?:\d{4})\b/.test(line) || /\b\d{4} \d{1,2}:\d\d/.test(line);
+}
+
+/** Undo ">From " quoting in one message (only scanned when ">From " occurs at all). */
+export function unquoteFrom(raw: Buffer, format: "mboxrd" | "mboxo"): Buffer {
+  if (raw.indexOf(">From ", 0, "latin1") < 0) return raw;
+  const out = Buffer.allocUnsafe(raw.length);
+  let n = 0;
+  let pos = 0;
+  while (pos < raw.length) {
+    let eol = raw.indexOf(0x0a, pos);
+    eol = eol < 0 ? raw.length : eol + 1;
+    let gt = pos;
+    while (gt < eol && raw[gt] === 0x3e) gt++;
+    const depth = gt - pos;
+    const quoted =
+      depth > 0 && (format === "mboxrd" || depth === 1) && eol - gt >= 5 && raw.toString("latin1", gt, gt + 5) === "From ";
+    const from = quoted ? pos + 1 : pos;
+    n += raw.copy(out, n, from, eol);
+    pos = eol;
+  }
+  return out.subarray(0, n);
+}
