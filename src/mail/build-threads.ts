@@ -1,0 +1,139 @@
+import type { MailMessage } from "./mail-message.js";
+
+/**
+ * One container of the thread forest (JWZ threading): a Message-ID that was either seen as a
+ * message or only referenced by one (then `message` is null: a parent that is not in the mailbox,
+ * like the v4 5/8 patch of the corpus whose replies are there but it is not).
+ */
+export interface ThreadNode {
+  msgid: string;
+  message: MailMessage | null;
+  parent: ThreadNode | null;
+  /** Sorted by date, then Message-ID, so that output does not depend on input order. */
+  children: ThreadNode[];
+}
+
+export interface DuplicateMessage {
+  msgid: string;
+  /** Source of the copy that was kept. */
+  kept: string;
+  /** Source of the copy that was dropped. */
+  dropped: string;
+}
+
+export interface ThreadSet {
+  /** Containers without a parent, by date. Roots may be empty containers. */
+  roots: ThreadNode[];
+  byId: Map<string, ThreadNode>;
+  /** Same Message-ID seen more than once (list copy + direct copy): one kept, others listed. */
+  duplicates: DuplicateMessage[];
+}
+
+/** Which of two copies of one Message-ID to keep: the one with a body, then the richer one. */
+function better(a: MailMessage, b: MailMessage): MailMessage {
+  const score = (m: MailMessage): number =>
+    (m.text.length > 0 ? 4 : 0) + (m.attachments.length > 0 ? 2 : 0) + (m.raw ? 1 : 0);
+  const sa = score(a);
+  const sb = score(b);
+  if (sa !== sb) return sa > sb ? a : b;
+  if (a.text.length !== b.text.length) return a.text.length > b.text.length ? a : b;
+  return a; // first seen wins a tie: stable
+}
+
+/**
+ * The parent chain a message declares, oldest first, its direct parent last. In-Reply-To names
+ * the direct parent even when References is shorter (mailers often cut References to the root:
+ * corpus 03 has In-Reply-To 1/2 but References only the cover), so it goes last.
+ */
+export function declaredAncestry(m: MailMessage): string[] {
+  const refs = m.references.filter((r) => r !== m.msgid && r !== m.inReplyTo);
+  if (m.inReplyTo && m.inReplyTo !== m.msgid) refs.push(m.inReplyTo);
+  // A References list may repeat ids; keep the last occurrence (closest to the message).
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (let i = refs.length - 1; i >= 0; i--) {
+    const r = refs[i] as string;
+    if (!seen.has(r)) {
+      seen.add(r);
+      out.unshift(r);
+    }
+  }
+  return out;
+}
+
+function time(n: ThreadNode): number {
+  return n.message?.date?.getTime() ?? Number.POSITIVE_INFINITY;
+}
+
+function byDateThenId(a: ThreadNode, b: ThreadNode): number {
+  const d = time(a) - time(b);
+  if (d !== 0 && !Number.isNaN(d)) return d;
+  return a.msgid < b.msgid ? -1 : a.msgid > b.msgid ? 1 : 0;
+}
+
+/**
+ * JWZ-style threading over a batch of messages. Pure and order-independent: replies that arrive
+ * before their parent, parents that never arrive, duplicate Message-IDs and reference cycles are
+ * all tolerated.
+ */
+export function buildThreads(messages: readonly MailMessage[]): ThreadSet {
+  const kept = new Map<string, MailMessage>();
+  const duplicates: DuplicateMessage[] = [];
+  for (const m of messages) {
+    const prev = kept.get(m.msgid);
+    if (!prev) {
+      kept.set(m.msgid, m);
+      continue;
+    }
+    const win = better(prev, m);
+    const lose = win === prev ? m : prev;
+    kept.set(m.msgid, win);
+    duplicates.push({ msgid: m.msgid, kept: win.source, dropped: lose.source });
+  }
+
+  const byId = new Map<string, ThreadNode>();
+  const node = (id: string): ThreadNode => {
+    let n = byId.get(id);
+    if (!n) {
+      n = { msgid: id, message: null, parent: null, children: [] };
+      byId.set(id, n);
+    }
+    return n;
+  };
+  // Would making `parent` the parent of `child` close a loop?
+  const wouldLoop = (child: ThreadNode, parent: ThreadNode): boolean => {
+    for (let p: ThreadNode | null = parent; p; p = p.parent) if (p === child) return true;
+    return false;
+  };
+
+  // Process in a canonical order so the result never depends on mailbox order.
+  const ordered = [...kept.values()].sort((a, b) => (a.msgid < b.msgid ? -1 : a.msgid > b.msgid ? 1 : 0));
+  for (const m of ordered) node(m.msgid).message = m;
+  // Pass 1: links implied by References chains, only where no parent is known yet (JWZ).
+  for (const m of ordered) {
+    const chain = declaredAncestry(m);
+    for (let i = 1; i < chain.length; i++) {
+      const p = node(chain[i - 1] as string);
+      const c = node(chain[i] as string);
+      if (c.parent || c.message) continue; // a real message states its own parent in pass 2
+      if (!wouldLoop(c, p)) c.parent = p;
+    }
+  }
+  // Pass 2: each message's own direct parent wins over guesses from other messages' chains.
+  for (const m of ordered) {
+    const chain = declaredAncestry(m);
+    const me = node(m.msgid);
+    const parentId = chain[chain.length - 1];
+    if (parentId === undefined) continue;
+    const p = node(parentId);
+    if (!wouldLoop(me, p)) me.parent = p;
+  }
+  for (const n of byId.values()) if (n.parent) n.parent.children.push(n);
+  const roots: ThreadNode[] = [];
+  for (const n of byId.values()) {
+    n.children.sort(byDateThenId);
+    if (!n.parent) roots.push(n);
+  }
+  roots.sort(byDateThenId);
+  return { roots, byId, duplicates };
+}
