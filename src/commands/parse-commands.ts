@@ -96,6 +96,12 @@ export function parseCommands(body: string, opts: ParseCommandsOptions): Command
       tokens.push(...(usable[cont[0]] ?? "").trim().split(/\s+/).filter(Boolean));
       i = cont[0];
     }
+    // Shell-looking text ("'main;rm -rf /'") splits into several words: name the real problem.
+    if (verb === "test" && tokens.slice(1).some((t) => !checkRefName(t).ok)) {
+      const bad = tokens.slice(1).map(checkRefName).find((r) => !r.ok);
+      items.push({ kind: "invalid", line, error: `refused branch or commit: ${bad && !bad.ok ? bad.reason : "unsafe"}` });
+      continue;
+    }
     if (tokens.length !== want) {
       items.push({
         kind: "invalid",

@@ -162,7 +162,7 @@ export async function processCommandMail(mail: { msg: MailMessage; raw: Buffer }
   const parts: string[] = [];
   const records: CommandRecord[] = [];
   for (const item of items) {
-    const { text, rec } = await runItem(item, body, { thread, sender: auth.sender, now, deps, log, msgid: msg.msgid });
+    const { text, rec } = await runItem(item, { thread, sender: auth.sender, now, deps, log, msgid: msg.msgid });
     parts.push(`${quoteLine(body, item.line)}\n${text}`);
     records.push(await record(rec));
   }
@@ -172,10 +172,8 @@ export async function processCommandMail(mail: { msg: MailMessage; raw: Buffer }
 
 async function runItem(
   item: CommandItem,
-  body: string,
   c: { thread: Awaited<ReturnType<CommandContext["resolveThread"]>>; sender: string; now: Date; deps: CommandMailDeps; log: Logger; msgid: string },
 ): Promise<{ text: string; rec: Omit<CommandRecord, "msgid" | "at" | "sender"> }> {
-  void body;
   if (item.kind === "too-many") {
     return {
       text: `Too many commands in one mail (at most ${c.deps.config.commands.maxPerMail}); this one was not run.`,
