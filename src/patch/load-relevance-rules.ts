@@ -1,0 +1,53 @@
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { Ajv, type ErrorObject } from "ajv";
+import { parse as parseYaml } from "yaml";
+import { ConfigError } from "../errors.js";
+import { compileRelevanceRules, type MappingApiFamily, type RelevanceRules, type RelevanceRulesData } from "./relevance-rules.js";
+
+function problems(errors: ErrorObject[] | null | undefined): string[] {
+  return (errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message ?? "is invalid"}`);
+}
+
+async function readYaml(file: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (err) {
+    throw new ConfigError(`cannot read ${file}: ${(err as Error).message}`);
+  }
+  try {
+    return parseYaml(text) as unknown;
+  } catch (err) {
+    throw new ConfigError(`${file} is not valid YAML: ${(err as Error).message}`);
+  }
+}
+
+async function readSchema(file: string): Promise<object> {
+  try {
+    return JSON.parse(await readFile(file, "utf8")) as object;
+  } catch (err) {
+    throw new ConfigError(`cannot read schema ${file}: ${(err as Error).message}`);
+  }
+}
+
+/**
+ * Read rules/relevance.yaml and the mapping-API file it names, validate both against their
+ * schemas in rules/schema/ (ajv), and compile them. The I/O edge of relevance; judging is pure
+ * (`judgeRelevance`). Throws ConfigError with every schema problem listed.
+ */
+export async function loadRelevanceRules(dir = "rules"): Promise<RelevanceRules> {
+  const ajv = new Ajv({ allErrors: true, strict: false });
+  const relFile = path.join(dir, "relevance.yaml");
+  const rel = await readYaml(relFile);
+  const relCheck = ajv.compile<RelevanceRulesData>(await readSchema(path.join(dir, "schema", "relevance.schema.json")));
+  if (!relCheck(rel)) throw new ConfigError(`${relFile} does not match its schema`, problems(relCheck.errors));
+  const apiFile = path.join(dir, rel.content.apiFile);
+  const api = await readYaml(apiFile);
+  const apiCheck = ajv.compile<{ families: MappingApiFamily[] }>(await readSchema(path.join(dir, "schema", "mapping-api.schema.json")));
+  if (!apiCheck(api)) throw new ConfigError(`${apiFile} does not match its schema`, problems(apiCheck.errors));
+  const known = new Set(api.families.map((f) => f.name));
+  const unknown = rel.content.families.filter((f) => !known.has(f));
+  if (unknown.length) throw new ConfigError(`${relFile} names families not in ${apiFile}`, unknown);
+  return compileRelevanceRules(rel, api.families);
+}
