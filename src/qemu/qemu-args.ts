@@ -1,0 +1,67 @@
+/** Command line of the guest VM. Pure, so tests can check what would run. */
+export interface QemuArgsOptions {
+  kernel: string;
+  initrd: string;
+  /** Extra kernel command line from the scenario. */
+  append: string;
+  accel: "kvm" | "tcg" | "auto";
+  rootPorts: number;
+  qmpSocket: string;
+  pidfile: string;
+  memoryMb: number;
+  /** A unique `-name` so that a run's process can be found (tests poll for it). */
+  name: string;
+}
+
+export function qemuArgs(o: QemuArgsOptions): string[] {
+  const accel = o.accel === "kvm" ? ["-accel", "kvm"] : o.accel === "tcg" ? ["-accel", "tcg"] : ["-accel", "kvm", "-accel", "tcg"];
+  const ports: string[] = [];
+  for (let i = 1; i <= o.rootPorts; i++) {
+    // One root port per slot (addr 0x10+i) so hot-plug works per port and INTx routing is by slot.
+    ports.push("-device", `pcie-root-port,id=rp${i},bus=pcie.0,chassis=${i},slot=${i},addr=0x${(0x10 + i - 1).toString(16)}`);
+  }
+  const append = [
+    "console=ttyS0,115200",
+    "panic=-1",
+    "oops=panic",
+    "rdinit=/init",
+    "tsc=reliable",
+    "no_timer_check",
+    o.append,
+  ]
+    .filter(Boolean)
+    .join(" ");
+  return [
+    "-name",
+    o.name,
+    "-M",
+    "q35",
+    ...accel,
+    "-m",
+    String(o.memoryMb),
+    "-smp",
+    "1",
+    "-nodefaults",
+    "-no-user-config",
+    "-display",
+    "none",
+    "-monitor",
+    "none",
+    "-serial",
+    "stdio",
+    "-nic",
+    "none",
+    "-no-reboot",
+    "-pidfile",
+    o.pidfile,
+    "-qmp",
+    `unix:${o.qmpSocket},server=on,wait=off`,
+    "-kernel",
+    o.kernel,
+    "-initrd",
+    o.initrd,
+    "-append",
+    append,
+    ...ports,
+  ];
+}
