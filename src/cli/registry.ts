@@ -7,4 +7,7 @@ import type { CliCommand } from "./cli-command.js";
 export const registry: Record<string, () => Promise<CliCommand>> = {
   run: async () => (await import("./commands/run.js")).command,
   demo: async () => (await import("./commands/demo.js")).command,
+  daemon: async () => (await import("./commands/daemon.js")).command,
+  status: async () => (await import("./commands/status.js")).command,
+  replay: async () => (await import("./commands/replay.js")).command,
 };

@@ -1,5 +1,6 @@
 import type { CommandsConfig } from "../commands/commands-config.js";
 import type { GithubConfig } from "../github/github-config.js";
+import type { DaemonConfig, ImapConfig, SmtpConfig } from "../daemon/daemon-config.js";
 
 /**
  * The typed configuration. Every section has defaults so that `npm start` runs with no file.
@@ -15,6 +16,9 @@ export interface Config {
   reply: ReplyConfig;
   commands: CommandsConfig;
   github: GithubConfig;
+  imap: ImapConfig;
+  smtp: SmtpConfig;
+  daemon: DaemonConfig;
 }
 
 export interface MirrorConfig {

@@ -1,5 +1,6 @@
 import { commandsConfigSchema } from "../commands/commands-config.js";
 import { githubConfigSchema } from "../github/github-config.js";
+import { daemonConfigSchema, imapConfigSchema, smtpConfigSchema } from "../daemon/daemon-config.js";
 
 /**
  * JSON Schema of the config file (YAML or JSON). Pure: validation happens in `validateConfig`,
@@ -42,5 +43,8 @@ export const configSchema = {
     },
     commands: commandsConfigSchema,
     github: githubConfigSchema,
+    imap: imapConfigSchema,
+    smtp: smtpConfigSchema,
+    daemon: daemonConfigSchema,
   },
 } as const;

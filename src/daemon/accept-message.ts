@@ -1,0 +1,86 @@
+import type { Logger } from "pino";
+import type { Config } from "../config/config.js";
+import { InputError } from "../errors.js";
+import { scanHeaders } from "../mail/header-scan.js";
+import type { MailMessage } from "../mail/mail-message.js";
+import { headerRecord, parseMessage, syntheticMsgid } from "../mail/parse-message.js";
+import type { Checkpoint, IngestOutcome, Store } from "../store/store.js";
+import { classifyMail, type MailFilter } from "./classify-mail.js";
+import type { DaemonMetrics } from "./daemon-metrics.js";
+
+export interface AcceptContext {
+  store: Store;
+  config: Config;
+  filter: MailFilter;
+  log: Logger;
+  metrics?: DaemonMetrics;
+  now?: () => number;
+}
+
+/**
+ * One raw message from any source → parsed → stored with its checkpoint, in one transaction.
+ * Hostile or broken mail never stops the daemon: a message that cannot be parsed is stored as
+ * a record (headers as far as they go, the reason in `ignored`) and the checkpoint moves past it.
+ */
+export async function acceptMessage(
+  ctx: AcceptContext,
+  raw: Buffer,
+  where: { mailbox: string; uid: number | null; source: string; checkpoint: Checkpoint | null },
+): Promise<IngestOutcome> {
+  const now = (ctx.now ?? Date.now)();
+  let msg: MailMessage;
+  let ignored: string | null = null;
+  try {
+    const scan = scanHeaders(raw);
+    msg = await parseMessage(raw, where.source, { keepRaw: true, maxMessageBytes: ctx.config.limits.maxMessageBytes, engine: "auto", scan });
+  } catch (err) {
+    if (!(err instanceof InputError)) throw err;
+    msg = brokenMessage(raw, where.source);
+    ignored = `unparseable: ${err.message}`;
+    ctx.log.warn({ source: where.source, err: err.message }, "mail not parseable; recorded and skipped");
+  }
+  if (!ignored) ignored = classifyMail(msg, ctx.filter);
+  if (!ignored && (await ctx.store.outboxByMessageId(msg.msgid))) ignored = "our own reply (Message-ID in the outbox)";
+  const outcome = await ctx.store.ingestMessage({
+    message: msg,
+    mailbox: where.mailbox,
+    uid: where.uid,
+    ignored,
+    checkpoint: where.checkpoint,
+    settleMs: ctx.config.daemon.settleMs,
+    maxDelayMs: ctx.config.daemon.maxDelayMs,
+    now,
+  });
+  ctx.metrics?.messagesSeen.inc({ outcome: !outcome.inserted ? "duplicate" : ignored ? "ignored" : "queued" });
+  if (outcome.confirmedOutbox) ctx.log.info({ key: outcome.confirmedOutbox, msgid: msg.msgid }, "own reply seen on the list: delivery confirmed");
+  ctx.log.debug({ msgid: msg.msgid, source: where.source, inserted: outcome.inserted, ignored, root: outcome.root }, "mail stored");
+  return outcome;
+}
+
+/** What can be said about a message the parser refused: enough to record it, nothing to triage. */
+function brokenMessage(raw: Buffer, source: string): MailMessage {
+  let scan: ReturnType<typeof scanHeaders> | null = null;
+  try {
+    scan = scanHeaders(raw.subarray(0, 256 * 1024));
+  } catch {
+    scan = null;
+  }
+  const msgid = scan?.msgid ?? syntheticMsgid(raw);
+  return {
+    msgid,
+    msgidSynthetic: !scan?.msgid,
+    inReplyTo: scan?.inReplyTo ?? null,
+    references: scan?.references ?? [],
+    subject: scan?.subject ?? "",
+    from: scan?.from ?? null,
+    to: [],
+    cc: [],
+    date: scan?.date ?? null,
+    headers: scan ? headerRecord(scan.fields) : {},
+    text: "",
+    attachments: [],
+    source,
+    raw: null,
+    bodyParsed: false,
+  };
+}

@@ -1,0 +1,219 @@
+import { ImapFlow } from "imapflow";
+import type { Logger } from "pino";
+import type { Checkpoint, Store } from "../store/store.js";
+import type { DaemonMetrics } from "./daemon-metrics.js";
+
+export interface ImapEndpoint {
+  host: string;
+  port: number;
+  secure: boolean;
+  user: string;
+  password: string;
+  allowSelfSigned: boolean;
+}
+
+/** Called for each new message; resolves once it is durably stored WITH its checkpoint. */
+export type OnImapMessage = (raw: Buffer, where: { mailbox: string; uid: number; checkpoint: Checkpoint }) => Promise<void>;
+
+export interface ImapFollowerOptions {
+  endpoint: ImapEndpoint;
+  mailbox: string;
+  store: Store;
+  onMessage: OnImapMessage;
+  pollIntervalMs: number;
+  reconnectMinMs: number;
+  reconnectMaxMs: number;
+  /** UIDs fetched per FETCH command (bounds memory in a burst). */
+  batchSize?: number;
+  log: Logger;
+  metrics?: DaemonMetrics;
+}
+
+/** Checkpoint name of a mailbox: server, user and path, so two servers never share one. */
+export function mailboxKey(e: Pick<ImapEndpoint, "host" | "port" | "user">, mailbox: string): string {
+  return `imap://${encodeURIComponent(e.user)}@${e.host}:${e.port}/${mailbox}`;
+}
+
+/** Delay before reconnect attempt `n` (0-based): exponential, capped, with +-50% jitter. */
+export function reconnectDelay(n: number, minMs: number, maxMs: number, rnd: () => number = Math.random): number {
+  const base = Math.min(maxMs, minMs * 2 ** Math.min(n, 20));
+  return Math.round(base * (0.5 + rnd()));
+}
+
+/**
+ * Follows one IMAP mailbox: catch up from the UID checkpoint, then wait for IDLE's EXISTS (with
+ * a poll every pollIntervalMs as the fallback and safety net), and reconnect with backoff and
+ * jitter when the connection drops. The checkpoint moves only in the transaction that stores a
+ * message, so a server restart or our own crash costs no message. A changed UIDVALIDITY means
+ * the mailbox was rebuilt: it is re-read from UID 1, and Message-ID dedup in the store keeps
+ * that from causing any second reply.
+ */
+export class ImapFollower {
+  readonly key: string;
+  connected = false;
+  lastActivity = 0;
+  private client: ImapFlow | null = null;
+  private stopped = false;
+  private wake: (() => void) | null = null;
+  private done: Promise<void> | null = null;
+
+  constructor(private readonly opts: ImapFollowerOptions) {
+    this.key = mailboxKey(opts.endpoint, opts.mailbox);
+  }
+
+  start(): void {
+    this.done = this.runForever();
+  }
+
+  private touch(): void {
+    this.lastActivity = Date.now();
+    this.opts.metrics?.lastImapActivity.set({ mailbox: this.opts.mailbox }, this.lastActivity / 1000);
+  }
+
+  private async runForever(): Promise<void> {
+    let failures = 0;
+    while (!this.stopped) {
+      try {
+        await this.session(() => {
+          failures = 0;
+        });
+      } catch (err) {
+        if (this.stopped) break;
+        this.opts.log.warn({ err: (err as Error).message, mailbox: this.opts.mailbox }, "IMAP session ended");
+      } finally {
+        this.connected = false;
+        this.opts.metrics?.imapConnected.set({ mailbox: this.opts.mailbox }, 0);
+      }
+      if (this.stopped) break;
+      const delay = reconnectDelay(failures++, this.opts.reconnectMinMs, this.opts.reconnectMaxMs);
+      this.opts.metrics?.imapReconnects.inc({ mailbox: this.opts.mailbox });
+      this.opts.log.info({ mailbox: this.opts.mailbox, delayMs: delay, attempt: failures }, "IMAP reconnect scheduled");
+      await this.sleep(delay);
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(done, ms);
+      const self = this;
+      function done(): void {
+        clearTimeout(t);
+        self.wake = null;
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+
+  private async session(onConnected: () => void): Promise<void> {
+    const { endpoint, log } = this.opts;
+    const client = new ImapFlow({
+      host: endpoint.host,
+      port: endpoint.port,
+      secure: endpoint.secure,
+      auth: { user: endpoint.user, pass: endpoint.password },
+      logger: false,
+      tls: { rejectUnauthorized: !endpoint.allowSelfSigned },
+      // We reconnect ourselves, with our own backoff.
+      connectionTimeout: 15_000,
+      greetingTimeout: 10_000,
+      socketTimeout: 5 * 60_000,
+    });
+    this.client = client;
+    let closed = false;
+    let newMail = true;
+    client.on("error", (err: Error) => log.warn({ err: err.message, mailbox: this.opts.mailbox }, "IMAP error"));
+    client.on("close", () => {
+      closed = true;
+      this.wake?.();
+    });
+    client.on("exists", () => {
+      newMail = true;
+      this.touch();
+      this.wake?.();
+    });
+    client.on("mailboxClose", () => {
+      closed = true;
+      this.wake?.();
+    });
+    try {
+      await client.connect();
+      const mb = await client.mailboxOpen(this.opts.mailbox);
+      const uidValidity = Number(mb.uidValidity);
+      this.connected = true;
+      this.touch();
+      this.opts.metrics?.imapConnected.set({ mailbox: this.opts.mailbox }, 1);
+      onConnected();
+      const cp = await this.opts.store.getCheckpoint(this.key);
+      let last = cp?.lastUid ?? 0;
+      if (cp && cp.uidValidity !== uidValidity) {
+        log.warn({ mailbox: this.opts.mailbox, old: cp.uidValidity, now: uidValidity }, "UIDVALIDITY changed: re-reading the mailbox (duplicates are dropped by Message-ID)");
+        last = 0;
+        await this.opts.store.setCheckpoint({ mailbox: this.key, uidValidity, lastUid: 0 });
+      }
+      log.info({ mailbox: this.opts.mailbox, uidValidity, lastUid: last, exists: mb.exists }, "IMAP mailbox selected");
+      let lastPoll = Date.now();
+      while (!this.stopped && !closed) {
+        if (newMail || Date.now() - lastPoll >= this.opts.pollIntervalMs) {
+          newMail = false;
+          if (Date.now() - lastPoll >= this.opts.pollIntervalMs) {
+            // Polling fallback: a NOOP makes the server report EXISTS even without IDLE.
+            await client.noop();
+            if (client.mailbox && Number(client.mailbox.uidValidity) !== uidValidity) throw new Error("UIDVALIDITY changed while selected");
+          }
+          lastPoll = Date.now();
+          last = await this.catchUp(client, uidValidity, last);
+          continue;
+        }
+        await this.sleep(Math.max(50, this.opts.pollIntervalMs - (Date.now() - lastPoll)));
+      }
+    } finally {
+      this.client = null;
+      if (!closed) {
+        await Promise.race([client.logout().catch(() => undefined), new Promise((r) => setTimeout(r, 2000).unref())]);
+      }
+      client.close();
+    }
+  }
+
+  /** Fetch every UID above `last` in batches; returns the new last UID. */
+  private async catchUp(client: ImapFlow, uidValidity: number, last: number): Promise<number> {
+    const found = await client.search({ uid: `${last + 1}:*` }, { uid: true });
+    // "n:*" also matches the highest UID when it is below n (RFC 3501 6.4.8): filter.
+    const uids = (Array.isArray(found) ? found : []).filter((u) => u > last).sort((a, b) => a - b);
+    if (!uids.length) return last;
+    this.touch();
+    const batch = this.opts.batchSize ?? 200;
+    for (let i = 0; i < uids.length && !this.stopped; i += batch) {
+      const chunk = uids.slice(i, i + batch);
+      for await (const msg of client.fetch(chunk.join(","), { uid: true, source: true }, { uid: true })) {
+        if (!msg.source || msg.uid <= last) continue;
+        await this.opts.onMessage(msg.source, {
+          mailbox: this.key,
+          uid: msg.uid,
+          checkpoint: { mailbox: this.key, uidValidity, lastUid: msg.uid },
+        });
+        last = msg.uid;
+        this.touch();
+      }
+      // UIDs expunged between SEARCH and FETCH: nothing to store, move past them.
+      const top = chunk[chunk.length - 1] ?? last;
+      if (top > last && !this.stopped) {
+        await this.opts.store.setCheckpoint({ mailbox: this.key, uidValidity, lastUid: top });
+        last = top;
+      }
+    }
+    return last;
+  }
+
+  /** Close IMAP cleanly (LOGOUT) and stop reconnecting. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wake?.();
+    const c = this.client;
+    if (c) {
+      await Promise.race([c.logout().catch(() => undefined), new Promise((r) => setTimeout(r, 2000).unref())]);
+    }
+    await this.done;
+  }
+}

@@ -1,0 +1,171 @@
+import nodemailer from "nodemailer";
+import type { Logger } from "pino";
+import type { DaemonConfig, SmtpConfig } from "./daemon-config.js";
+import type { DaemonMetrics } from "./daemon-metrics.js";
+import type { OutboxEntry, Store } from "../store/store.js";
+
+/** The one thing the sender needs from SMTP; nodemailer in production, injectable in tests. */
+export interface MailSender {
+  send(entry: OutboxEntry, envelopeFrom: string): Promise<void>;
+  close(): void;
+}
+
+/** A nodemailer SMTP transport (one pooled connection, reused across replies). */
+export function smtpSender(cfg: SmtpConfig, password: string | undefined): MailSender {
+  if (!cfg.host) throw new Error("smtp.host is not configured");
+  const transport = nodemailer.createTransport({
+    host: cfg.host,
+    port: cfg.port,
+    secure: cfg.secure,
+    pool: true,
+    maxConnections: 1,
+    connectionTimeout: 10_000,
+    greetingTimeout: 10_000,
+    socketTimeout: 30_000,
+    ...(cfg.user ? { auth: { user: cfg.user, pass: password ?? "" } } : {}),
+    tls: { rejectUnauthorized: !cfg.allowSelfSigned },
+  });
+  return {
+    async send(entry, envelopeFrom) {
+      // raw: the exact bytes the pipeline composed (headers included); nodemailer only frames them.
+      await transport.sendMail({ envelope: { from: envelopeFrom, to: [...entry.to, ...entry.cc] }, raw: entry.eml });
+    },
+    close() {
+      transport.close();
+    },
+  };
+}
+
+/**
+ * Whether a failed send certainly did not deliver the mail: the server answered with an error
+ * code (it refused, so it did not accept the data), or we never got a connection. Anything
+ * else (the connection died mid-conversation) leaves the reply "in doubt".
+ */
+export function certainlyNotSent(err: unknown): boolean {
+  const e = err as { responseCode?: number; code?: string; command?: string; message?: string };
+  if (typeof e.responseCode === "number" && e.responseCode >= 400) return true;
+  if (e.command === "CONN") return true;
+  if (e.code === "ECONNECTION" && /ECONNREFUSED|EHOSTUNREACH|ENOTFOUND|EAI_AGAIN/.test(e.message ?? "")) return true;
+  return e.code === "ECONNREFUSED" || e.code === "EDNS";
+}
+
+/**
+ * Sends the outbox. The exactly-once design:
+ *
+ * 1. A reply enters the outbox in the transaction that records the result it reports
+ *    (state "pending"); its Message-ID is deterministic, and unique in the outbox.
+ * 2. Before the mail is handed to SMTP the entry is marked "sending" with an fsync.
+ * 3. After the server accepted it (250 after DATA), "sent".
+ *
+ * A crash between 2 and 3 leaves "sending": the mail may or may not have left, and a mailing
+ * list cannot be asked. SMTP has no idempotency key, so the daemon uses the list itself: our
+ * own reply comes back over IMAP with its Message-ID, and seeing it marks the entry sent
+ * (store.ingestMessage). If no copy arrives within `inDoubtGraceMs`, `inDoubt` decides:
+ * "at-most-once" (default) abandons it (status shows it; `irqtriage status` lists abandoned
+ * replies so a human can look), "at-least-once" resends it. Never both: so a crash can cost
+ * at most one reply, never produce a second one to the list (in the default mode).
+ */
+export class OutboxSender {
+  private inFlight = new Set<string>();
+  private timer: NodeJS.Timeout | null = null;
+  private stopped = false;
+  private busy: Promise<void> | null = null;
+
+  constructor(
+    private readonly opts: {
+      store: Store;
+      sender: MailSender;
+      envelopeFrom: string;
+      cfg: DaemonConfig["outbox"];
+      log: Logger;
+      metrics?: DaemonMetrics;
+      now?: () => number;
+    },
+  ) {}
+
+  private now(): number {
+    return (this.opts.now ?? Date.now)();
+  }
+
+  start(): void {
+    const tick = (): void => {
+      if (this.stopped) return;
+      this.busy = this.runOnce().then(() => undefined)
+        .catch((err: unknown) => this.opts.log.error({ err }, "outbox pass failed"))
+        .finally(() => {
+          this.busy = null;
+          if (!this.stopped) this.timer = setTimeout(tick, this.opts.cfg.sendIntervalMs);
+        });
+    };
+    tick();
+  }
+
+  /** New entries were queued: send now rather than at the next tick. */
+  wake(): void {
+    if (this.stopped || this.busy || !this.timer) return;
+    clearTimeout(this.timer);
+    this.timer = null;
+    this.busy = this.runOnce().then(() => undefined)
+      .catch((err: unknown) => this.opts.log.error({ err }, "outbox pass failed"))
+      .finally(() => {
+        this.busy = null;
+        if (!this.stopped && !this.timer) this.timer = setTimeout(() => this.wake(), this.opts.cfg.sendIntervalMs);
+      });
+  }
+
+  /** One pass: resolve in-doubt entries, then send what is due. */
+  async runOnce(): Promise<{ sent: number; failed: number }> {
+    const { store, cfg, log } = this.opts;
+    for (const e of await store.inDoubt()) {
+      if (this.inFlight.has(e.key)) continue;
+      // From a previous process: wait for the list copy, then apply the policy.
+      const since = Math.max(e.sendingAt ?? 0, 0);
+      if (this.now() - since >= cfg.inDoubtGraceMs) {
+        const to = cfg.inDoubt === "at-least-once" ? "pending" : "abandoned";
+        await store.resolveInDoubt(e.key, to, this.now());
+        log.warn({ key: e.key, messageId: e.messageId, resolution: to }, "reply in doubt after a crash; no list copy seen");
+      }
+    }
+    let sent = 0;
+    let failed = 0;
+    for (;;) {
+      if (this.stopped) break;
+      const due = await store.duePending(this.now(), 20);
+      if (!due.length) break;
+      for (const e of due) {
+        if (this.stopped) break;
+        if (!(await store.markSending(e.key, this.now()))) continue;
+        this.inFlight.add(e.key);
+        try {
+          await this.opts.sender.send(e, this.opts.envelopeFrom);
+          await store.markSent(e.key, this.now(), "smtp");
+          this.opts.metrics?.repliesSent.inc();
+          sent++;
+          log.info({ key: e.key, messageId: e.messageId, to: e.to }, "reply sent");
+        } catch (err) {
+          failed++;
+          if (certainlyNotSent(err)) {
+            const delay = Math.min(cfg.retryMs * 2 ** Math.min(e.attempts, 8), 3_600_000);
+            await store.markSendFailed(e.key, (err as Error).message, this.now() + delay, cfg.maxAttempts);
+            log.warn({ err, key: e.key, retryInMs: delay }, "SMTP refused the reply; will retry");
+          } else {
+            // Stays "sending": the server may have it. Resolved by the list copy or the policy.
+            log.error({ err, key: e.key }, "SMTP connection lost mid-send; reply in doubt");
+          }
+        } finally {
+          this.inFlight.delete(e.key);
+        }
+      }
+      if (failed) break;
+    }
+    if (this.opts.metrics) this.opts.metrics.outboxPending.set((await store.outbox({ state: "pending", limit: 100_000 })).length);
+    return { sent, failed };
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.busy;
+    this.opts.sender.close();
+  }
+}

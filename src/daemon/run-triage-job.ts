@@ -1,0 +1,107 @@
+import type { Logger } from "pino";
+import type { Config } from "../config/config.js";
+import type { OutgoingReply } from "../report/outgoing-reply.js";
+import type { Store } from "../store/store.js";
+import type { RevisionResult } from "../triage/triage-result.js";
+import type { DaemonMetrics } from "./daemon-metrics.js";
+import type { TriagePipeline } from "./triage-pipeline.js";
+
+export interface TriageJobDeps {
+  store: Store;
+  pipeline: TriagePipeline;
+  config: Config;
+  log: Logger;
+  metrics?: DaemonMetrics;
+  signal?: AbortSignal;
+  now?: () => number;
+}
+
+export interface TriageJobOutcome {
+  revisions: number;
+  queued: string[];
+  skipped: { key: string; why: string }[];
+  /** Replies held back because their revision is incomplete and young; the job runs again then. */
+  deferredUntil: number | null;
+}
+
+/** "<lineage>#v<version>" → the revision, for the quiet policy checks. */
+function revisionsByKey(result: { series: { lineage: string; revisions: RevisionResult[] }[] }): Map<string, { lineage: string; revision: RevisionResult }> {
+  const map = new Map<string, { lineage: string; revision: RevisionResult }>();
+  for (const s of result.series) for (const r of s.revisions) map.set(`${s.lineage}#v${r.version}`, { lineage: s.lineage, revision: r });
+  return map;
+}
+
+/**
+ * One triage job: the thread `root` got new mail. Load that thread plus the same authors'
+ * recent patch threads (lineage across revisions), run the pipeline, then in ONE store
+ * transaction record every revision result and add the replies to the outbox (by key: a
+ * revision is answered once unless a maintainer asked for a retest).
+ *
+ * Quiet policy, decided here because it needs the store's view of time and history:
+ * - a reply whose target is one of our own replies, or mail the daemon ignores, is dropped;
+ * - with reply.onlyRelevant, a reply for a revision judged not relevant is dropped;
+ * - an incomplete revision (patches missing) is answered only after incompleteGraceMs without
+ *   new mail in it, so a series arriving over minutes is answered once, complete.
+ */
+export async function runTriageJob(root: string, retest: string[], deps: TriageJobDeps): Promise<TriageJobOutcome> {
+  const now = deps.now ?? Date.now;
+  const { store, config, log } = deps;
+  const messages = await store.lineageContext(root, config.daemon.lineageWindowDays);
+  const triageable: typeof messages = [];
+  for (const m of messages) {
+    const stored = await store.getMessage(m.msgid);
+    if (!stored?.ignored) triageable.push(m);
+  }
+  if (!triageable.length) return { revisions: 0, queued: [], skipped: [], deferredUntil: null };
+
+  const started = now();
+  const run = await deps.pipeline(triageable, { config, log, ...(deps.signal ? { signal: deps.signal } : {}) });
+  deps.metrics?.stageDuration.observe({ stage: "pipeline", outcome: "done" }, (now() - started) / 1000);
+  const byKey = revisionsByKey(run.result);
+
+  const replies: OutgoingReply[] = [];
+  const skipped: { key: string; why: string }[] = [];
+  let deferredUntil: number | null = null;
+  for (const reply of run.replies) {
+    const target = await store.getMessage(reply.inReplyTo);
+    if (await store.outboxByMessageId(reply.inReplyTo)) {
+      skipped.push({ key: reply.key, why: "target is a reply of ours" });
+      continue;
+    }
+    if (target?.ignored) {
+      skipped.push({ key: reply.key, why: `target is ignored mail (${target.ignored})` });
+      continue;
+    }
+    const rev = byKey.get(reply.key);
+    if (rev && config.reply.onlyRelevant && !rev.revision.relevant) {
+      skipped.push({ key: reply.key, why: "revision not relevant" });
+      continue;
+    }
+    if (rev && rev.revision.missing.length > 0 && config.daemon.incompleteGraceMs > 0) {
+      let newest = 0;
+      for (const id of [rev.revision.cover, ...rev.revision.patches.map((p) => p.msgid)]) {
+        if (!id) continue;
+        const m = await store.getMessage(id);
+        if (m) newest = Math.max(newest, m.receivedAt);
+      }
+      const due = newest + config.daemon.incompleteGraceMs;
+      if (due > now()) {
+        deferredUntil = deferredUntil === null ? due : Math.min(deferredUntil, due);
+        skipped.push({ key: reply.key, why: `incomplete (missing ${rev.revision.missing.join(",")}); waiting until ${new Date(due).toISOString()}` });
+        continue;
+      }
+    }
+    replies.push(reply);
+  }
+
+  const results = [...byKey.values()];
+  const token = config.daemon.allowRetest ? (retest[retest.length - 1] ?? null) : null;
+  const outcome = await store.recordTriage({ root, results, replies, retest: token, now: now() });
+  deps.metrics?.seriesTriaged.inc(results.length);
+  deps.metrics?.repliesQueued.inc(outcome.queued.length);
+  if (deferredUntil !== null) {
+    await store.enqueueJob({ kind: "triage", key: root, runAt: deferredUntil, now: now() });
+  }
+  log.info({ root, messages: triageable.length, revisions: results.length, queued: outcome.queued, skipped: [...skipped, ...outcome.skipped] }, "thread triaged");
+  return { revisions: results.length, queued: outcome.queued, skipped: [...skipped, ...outcome.skipped], deferredUntil };
+}
