@@ -117,6 +117,7 @@ export function buildSeries(messages: readonly MailMessage[], opts: SeriesOption
     const rev = makeRevision(members);
     revisions.push(rev);
     if (rev.cover) revisionOf.set(rev.cover.msgid, { rev, index: 0 });
+    if (rev.pullMessage) revisionOf.set(rev.pullMessage.msgid, { rev, index: 0 });
     for (const p of rev.patches) revisionOf.set(p.msgid, { rev, index: p.index });
     for (const id of rev.superseded) {
       const s = subs.get(id);
@@ -212,7 +213,12 @@ function makeRevision(members: Submission[]): Revision {
   let cover: SeriesMessage | null = null;
   const patches = new Map<number, SeriesPatch>();
   const superseded: string[] = [];
+  let pullMessage: SeriesPatch | null = null;
   for (const s of sorted) {
+    if (s.kind === "pull") {
+      pullMessage = { msgid: s.node.msgid, subject: s.subject, message: s.message, index: 0, total: 0, patch: s.patch, trailers: [] };
+      continue;
+    }
     if (s.kind === "cover") {
       if (cover) superseded.push(s.node.msgid);
       else cover = { msgid: s.node.msgid, subject: s.subject, message: s.message };
@@ -258,6 +264,7 @@ function makeRevision(members: Submission[]): Revision {
     baseCommit: null,
     prerequisitePatchIds: [],
     pull,
+    pullMessage,
     superseded,
   };
 }
@@ -285,7 +292,7 @@ function finishRevision(rev: Revision): void {
   }
   for (const p of rev.patches) {
     if (!p.patch) continue;
-    if (p.patch.baseCommit && !rev.baseCommit && p.patch.kind !== "pull") {
+    if (p.patch.baseCommit && !rev.baseCommit) {
       rev.baseCommit = p.patch.baseCommit;
       base.push({ name: "base-commit", value: p.patch.baseCommit, from: formatAddress(p.message.from), msgid: p.msgid });
     }

@@ -18,6 +18,7 @@ function messagesOf(r: Revision): { msgid: string; text: string; ancestry: strin
   const out: { msgid: string; text: string; ancestry: string[] }[] = [];
   if (r.cover) out.push({ msgid: r.cover.msgid, text: r.cover.message.text, ancestry: declaredAncestry(r.cover.message) });
   for (const p of r.patches) out.push({ msgid: p.msgid, text: p.message.text, ancestry: declaredAncestry(p.message) });
+  if (r.pullMessage) out.push({ msgid: r.pullMessage.msgid, text: r.pullMessage.message.text, ancestry: declaredAncestry(r.pullMessage.message) });
   return out;
 }
 
@@ -27,7 +28,7 @@ function time(r: Revision): number {
 
 /** The first message of a revision: its cover letter, else its lowest-numbered patch. */
 export function firstMessageId(r: Revision): string {
-  return r.cover?.msgid ?? r.patches[0]?.msgid ?? "";
+  return r.cover?.msgid ?? r.patches[0]?.msgid ?? r.pullMessage?.msgid ?? "";
 }
 
 /** May `later` be a newer revision of `earlier` as far as numbering goes? */

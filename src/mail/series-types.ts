@@ -94,8 +94,10 @@ export interface Revision {
   trailers: TrailerRef[];
   baseCommit: string | null;
   prerequisitePatchIds: string[];
-  /** Set for a `git request-pull` posting. */
+  /** Set for a `git request-pull` posting (then `patches` is empty: nothing to git am). */
   pull: PullRequest | null;
+  /** The pull request mail, with the files of its diffstat (or diff) as `patch.files`. */
+  pullMessage: SeriesPatch | null;
   /** Message-IDs of extra copies of an index (a patch sent twice); the first by date is used. */
   superseded: string[];
 }

@@ -195,6 +195,24 @@ export function parsePullRequest(text: string): PullRequest | null {
   return { base: since[1] as string, head: upto ? (upto[1] as string) : null, url: at[1] as string, ref: at[2] ?? null };
 }
 
+/**
+ * Files named by a diffstat (" drivers/mfd/demo-mfd.c | 1 +"), as PatchFiles without lines:
+ * enough to judge a pull request by path. Renames ("a => b", "{a => b}/c") give the new path;
+ * paths git shortened with "..." are skipped (they cannot be matched honestly).
+ */
+export function diffstatFiles(text: string): PatchFile[] {
+  const out: PatchFile[] = [];
+  for (const line of text.split(/\r?\n/)) {
+    const m = /^ (\S.*?)\s+\|\s+(\d+|Bin\b)/.exec(line);
+    if (!m) continue;
+    let p = (m[1] as string).trim();
+    if (p.startsWith("...")) continue;
+    p = p.replace(/\{[^}]*=> ([^}]*)\}/, "$1").replace(/^.* => /, "").replace(/\/\//g, "/");
+    out.push({ path: p, oldPath: p, newPath: p, added: [], removed: [], newFile: false, deletedFile: false, hunks: [] });
+  }
+  return out;
+}
+
 const PATCH_TYPES = new Set(["text/x-patch", "text/x-diff", "text/x-diff-patch", "application/x-patch", "text/diff", "application/x-diff"]);
 
 /**
@@ -211,7 +229,7 @@ export function extractPatch(msg: MailMessage): ExtractedPatch | null {
       kind: "pull",
       commitMessage: msg.text.split(PULL_SINCE)[0]?.replace(/\s+$/, "") ?? "",
       diffText: inline?.diffText ?? "",
-      files: inline?.files ?? [],
+      files: inline?.files ?? diffstatFiles(msg.text),
       trailers: [],
       baseCommit: pull.base,
       prerequisitePatchIds: [],

@@ -19,6 +19,8 @@ export interface JudgeablePatch {
 export interface JudgeableRevision {
   cover: { subject: { title: string } } | null;
   patches: JudgeablePatch[];
+  /** A pull request: judged by its subject and the files of its diffstat. */
+  pullMessage?: JudgeablePatch | null;
 }
 
 /** Code of a line with comments removed, or "" for a line inside a block comment. */
@@ -89,6 +91,7 @@ export function judgeRelevance(rev: JudgeableRevision, rules: RelevanceRules): R
     if (s) reasons.push(s);
   }
   for (const p of rev.patches) reasons.push(...judgePatchRelevance(p, rules).reasons);
+  if (rev.pullMessage) reasons.push(...judgePatchRelevance(rev.pullMessage, rules).reasons);
   const unique = [...new Set(reasons)];
   return { relevant: unique.length > 0, reasons: unique };
 }
