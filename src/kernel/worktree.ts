@@ -46,6 +46,7 @@ export function markerPath(worktreePath: string): string {
 export function safeWorktreeName(name: string): string {
   const base = name
     .replace(/[^A-Za-z0-9._-]+/g, "-")
+    .replace(/\.{2,}/g, ".")
     .replace(/^[-.]+/, "")
     .slice(0, 60)
     .replace(/[-.]+$/, "");

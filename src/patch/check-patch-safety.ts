@@ -18,7 +18,7 @@ export type SafetyProblemKind =
 
 export interface SafetyProblem {
   kind: SafetyProblemKind;
-  /** The path concerned as decoded (null for the size check). */
+  /** The path concerned, decoded and without git's a/ or b/ prefix (null for the size check). */
   path: string | null;
   /** 1-based line of the text where it was seen (null for the size check). */
   line: number | null;
@@ -79,27 +79,23 @@ export function checkPatchSafety(text: string, limits: SafetyLimits): SafetyProb
     const how = written !== decoded ? ` (written as ${written})` : "";
     const label = `${role} path ${JSON.stringify(decoded)}${how}`;
     if (stripPrefix && decoded === "/dev/null") return decoded;
+    // The path as git would write it in the tree: without the a/ or b/ prefix. Problems are
+    // keyed on it so that "a/../x" and "b/../x" of one header are one problem.
     let inTree = decoded;
-    if (decoded.startsWith("/")) {
-      add({ kind: "absolute-path", path: decoded, line: lineNo, message: `${label} is absolute (line ${lineNo})` });
-    } else if (stripPrefix) {
+    if (stripPrefix && !decoded.startsWith("/")) {
       const slash = decoded.indexOf("/");
       inTree = slash >= 0 ? decoded.slice(slash + 1) : decoded;
-      if (inTree.startsWith("/")) {
-        add({
-          kind: "absolute-path",
-          path: decoded,
-          line: lineNo,
-          message: `${label} is absolute once its prefix is stripped (line ${lineNo})`,
-        });
-      }
+    }
+    if (inTree.startsWith("/")) {
+      const stripped = inTree !== decoded ? " once its prefix is stripped" : "";
+      add({ kind: "absolute-path", path: inTree, line: lineNo, message: `${label} is absolute${stripped} (line ${lineNo})` });
     }
     const parts = decoded.split("/");
     if (parts.includes("..")) {
-      add({ kind: "dot-dot", path: decoded, line: lineNo, message: `${label} has a ".." component (line ${lineNo})` });
+      add({ kind: "dot-dot", path: inTree, line: lineNo, message: `${label} has a ".." component (line ${lineNo})` });
     }
     if (parts.some(isGitDirComponent)) {
-      add({ kind: "git-dir", path: decoded, line: lineNo, message: `${label} points into .git/ (line ${lineNo})` });
+      add({ kind: "git-dir", path: inTree, line: lineNo, message: `${label} points into .git/ (line ${lineNo})` });
     }
     return inTree;
   };
