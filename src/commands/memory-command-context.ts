@@ -54,7 +54,7 @@ export function memoryCommandContext(): MemoryCommandContext {
       }
       return null;
     },
-    async enqueueRetest(lineage, version, key) {
+    async enqueueRetest({ lineage, version, key }) {
       const jobId = once(key, () => {
         const id = `job-${jobs.length + 1}`;
         jobs.push({ jobId: id, kind: "retest", lineage, version });
@@ -62,7 +62,7 @@ export function memoryCommandContext(): MemoryCommandContext {
       });
       return { jobId };
     },
-    async enqueueTest(lineage, version, tree, ref, key) {
+    async enqueueTest({ lineage, version, tree, ref, key }) {
       const jobId = once(key, () => {
         const id = `job-${jobs.length + 1}`;
         jobs.push({ jobId: id, kind: "test", lineage, version, tree, ref });
@@ -76,14 +76,14 @@ export function memoryCommandContext(): MemoryCommandContext {
       return { ...s, quiet: quiet.has(lineage), ignores: ignores.filter((i) => i.lineage === lineage) };
     },
     explain: async (id) => findings.get(id) ?? null,
-    async ignore(record, key) {
+    async ignore(record, { key }) {
       once(key, () => {
         ignores.push(record);
         return "";
       });
     },
     listIgnores: async (lineage) => ignores.filter((i) => i.lineage === lineage),
-    async setQuiet(lineage, _by, key) {
+    async setQuiet({ lineage, key }) {
       once(key, () => {
         quiet.add(lineage);
         return "";

@@ -110,8 +110,9 @@ export async function processCommandMail(mail: { msg: MailMessage; raw: Buffer }
     requireDkim: cfg.requireDkim,
     dkim,
   });
-  const record = async (r: Omit<CommandRecord, "msgid" | "at" | "sender">): Promise<CommandRecord> => {
-    const full = { ...r, msgid: msg.msgid, sender: auth.sender, at: now };
+  let lineage: string | null = null;
+  const record = async (r: Omit<CommandRecord, "msgid" | "at" | "sender" | "lineage">): Promise<CommandRecord> => {
+    const full = { ...r, msgid: msg.msgid, sender: auth.sender, lineage, at: now };
     await deps.ctx.recordCommand(full);
     return full;
   };
@@ -150,7 +151,8 @@ export async function processCommandMail(mail: { msg: MailMessage; raw: Buffer }
   }
 
   const thread = await deps.ctx.resolveThread([...(msg.inReplyTo ? [msg.inReplyTo] : []), ...[...msg.references].reverse()]);
-  const rate = await deps.rateLimiter.take(auth.sender, thread?.lineage ?? null, now.getTime());
+  lineage = thread?.lineage ?? null;
+  const rate = await deps.rateLimiter.take(auth.sender, lineage, now.getTime());
   if (!rate.allowed) {
     const mins = Math.ceil(rate.retryAfterMs / 60_000);
     const rec = await record({ line: null, verb: null, outcome: "rate-limited", detail: `${rate.scope} limit` });
@@ -173,7 +175,7 @@ export async function processCommandMail(mail: { msg: MailMessage; raw: Buffer }
 async function runItem(
   item: CommandItem,
   c: { thread: Awaited<ReturnType<CommandContext["resolveThread"]>>; sender: string; now: Date; deps: CommandMailDeps; log: Logger; msgid: string },
-): Promise<{ text: string; rec: Omit<CommandRecord, "msgid" | "at" | "sender"> }> {
+): Promise<{ text: string; rec: Omit<CommandRecord, "msgid" | "at" | "sender" | "lineage"> }> {
   if (item.kind === "too-many") {
     return {
       text: `Too many commands in one mail (at most ${c.deps.config.commands.maxPerMail}); this one was not run.`,
@@ -190,6 +192,8 @@ async function runItem(
       thread: c.thread,
       sender: c.sender,
       key: `${c.msgid}#${item.line}`,
+      msgid: c.msgid,
+      line: item.line,
       config: c.deps.config.commands,
       log: c.log.child({ verb }),
       now: c.now,

@@ -1,6 +1,6 @@
 import type { Logger } from "../../log/logger.js";
 import type { CommandsConfig } from "../commands-config.js";
-import type { CommandContext, ThreadRef } from "../command-context.js";
+import type { CommandContext, CommandRequest, ThreadRef } from "../command-context.js";
 import type { Command, Verb } from "../parse-commands.js";
 
 /** Everything a handler may use: data of this command mail, the bot's context, a tagged logger. */
@@ -12,6 +12,8 @@ export interface HandlerContext {
   sender: string;
   /** Idempotency key of this command: "<msgid>#<line>". */
   key: string;
+  msgid: string;
+  line: number;
   config: CommandsConfig;
   log: Logger;
   now: Date;
@@ -29,3 +31,8 @@ export const needThread: HandlerResult = {
   ok: false,
   text: "This command needs a series: reply to a mail of the series' thread.",
 };
+
+/** The request a mutating context call gets, for the thread the mail is in. */
+export function requestOf(h: HandlerContext, thread: ThreadRef): CommandRequest {
+  return { lineage: thread.lineage, version: thread.version, key: h.key, msgid: h.msgid, line: h.line, by: h.sender };
+}

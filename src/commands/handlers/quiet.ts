@@ -1,7 +1,7 @@
-import { needThread, type CommandHandler } from "./command-handler.js";
+import { needThread, requestOf, type CommandHandler } from "./command-handler.js";
 
 export const quiet: CommandHandler<"quiet"> = async (_cmd, h) => {
   if (!h.thread) return needThread;
-  await h.ctx.setQuiet(h.thread.lineage, h.sender, h.key);
+  await h.ctx.setQuiet(requestOf(h, h.thread));
   return { ok: true, text: "No more triage replies on this series; results stay visible with \"#irqtriage status\"." };
 };
