@@ -3,6 +3,7 @@ import type { Address } from "./mail-message.js";
 import { readHeaderBlock, type HeaderField } from "./mime/header-block.js";
 import { decodeWords } from "./mime/decode-words.js";
 import { parseParamValue } from "./mime/header-params.js";
+import { intern } from "./mime/intern-string.js";
 
 /** What a header-only look at a message tells (no mailparser, no body decoding). */
 export interface HeaderScan {
@@ -34,7 +35,8 @@ export const BODY_HINT_BYTES = 1024 * 1024;
 const BASE64_HINT_BYTES = 256 * 1024;
 
 const SUBJECT_TAG = /\[[^\]]*\b(?:PATCH|RFC|PULL)\b[^\]]*\]/i;
-const DIFF_HINTS = ["diff --git ", "\n--- a/", "\n+++ b/", "\nIndex: ", "\n--- /dev/null", "\nbase-commit: "];
+// "\n+++ " covers "+++ b/" and "+++ /dev/null" of git and plain `diff -u` output alike.
+const DIFF_HINTS = ["diff --git ", "\n+++ ", "\nIndex: ", "\nbase-commit: "].map((h) => Buffer.from(h, "latin1"));
 const TRAILER_TAIL = Buffer.from("-by:", "latin1");
 const FIXES = Buffer.from("Fixes: ", "latin1");
 const PATCH_TYPES = ["x-patch", "X-PATCH", "X-Patch", "x-diff", "X-DIFF", "X-Diff"];
@@ -120,8 +122,8 @@ function fullParseReason(raw: Buffer, bodyStart: number, subject: string, ct: st
 
 /** Diff or trailer hints in (the first bytes of) a body. Exported for the ingest fast path tests. */
 export function bodyHintReason(body: Buffer): string | null {
-  if (body.indexOf("--- a/", 0, "latin1") === 0 || body.indexOf("diff --git ", 0, "latin1") === 0) return "diff";
-  for (const h of DIFF_HINTS) if (body.indexOf(h, 0, "latin1") >= 0) return "diff";
+  for (const h of DIFF_HINTS) if (body.indexOf(h) >= 0) return "diff";
+  if (body.length > 6 && body[0] === 0x2d && body.toString("latin1", 0, 6) === "--- a/") return "diff";
   // Trailers: "Reviewed-by:", "Acked-by:", "Signed-off-by:" ... at a line start (maybe quoted).
   let pos = 0;
   for (;;) {
@@ -190,12 +192,60 @@ export function messageIdList(value: string | null): string[] {
   return out;
 }
 
-/** Parses an address header with mailparser's own address parser (groups flattened). */
+/**
+ * Parses an address header. The plain shapes that make up nearly all list mail
+ * (`Name <a@b>, "Last, First" <c@d>, =?UTF-8?q?...?= <e@f>, g@h`) are split here; anything else
+ * (groups, comments, escapes, IDN) goes to mailparser's own address parser. Both give the same
+ * result on the plain shapes (test/mail/parse-addresses.test.ts).
+ */
 export function parseAddresses(value: string | null): Address[] {
   if (value === null || value.trim() === "") return [];
+  return fastAddresses(value) ?? mailparserAddresses(value);
+}
+
+export function mailparserAddresses(value: string): Address[] {
   const parsed = (parseAddressHeader(value, { flatten: true }) as unknown as { value: { name?: string; address?: string }[] }).value;
   const out: Address[] = [];
   for (const a of parsed) if (a.address || a.name) out.push({ name: a.name ?? "", address: a.address ?? "" });
+  return out;
+}
+
+const TRICKY = /[():;\\[\]]|xn--/i;
+const ANGLE = /^(.*?)\s*<([^<>\s]*)>$/;
+const BARE = /^[^\s<>"@,]+@[^\s<>"@,]+$/;
+
+function fastAddresses(value: string): Address[] | null {
+  if (TRICKY.test(value)) return null;
+  const entries: string[] = [];
+  let cur = 0;
+  let quoted = false;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c === 0x22) quoted = !quoted;
+    else if (c === 0x2c && !quoted) {
+      entries.push(value.slice(cur, i));
+      cur = i + 1;
+    }
+  }
+  if (quoted) return null;
+  entries.push(value.slice(cur));
+  const out: Address[] = [];
+  for (const e of entries) {
+    const t = e.trim();
+    if (t === "") continue;
+    const m = ANGLE.exec(t);
+    if (m) {
+      let name = m[1]!.trim();
+      if (name.startsWith('"')) {
+        if (!name.endsWith('"') || name.length < 2 || name.indexOf('"', 1) !== name.length - 1) return null;
+        name = name.slice(1, -1).trim();
+      } else if (name.includes('"') || name.includes("<") || name.includes(">")) return null;
+      const address = m[2]!;
+      if (address !== "" && !BARE.test(address)) return null;
+      out.push({ name: intern(decodeWords(name).trim()), address: intern(address) });
+    } else if (BARE.test(t)) out.push({ name: "", address: intern(t) });
+    else return null;
+  }
   return out;
 }
 
@@ -206,7 +256,7 @@ function firstAddress(value: string): Address | null {
 /** RFC 5322 date (comments removed); null when absent or unparseable. */
 export function parseMailDate(value: string | null): Date | null {
   if (value === null) return null;
-  const v = value.replace(/\([^)]*\)/g, " ").replace(/\s+/g, " ").trim();
+  const v = value.indexOf("(") >= 0 ? value.replace(/\([^)]*\)/g, " ").trim() : value;
   if (v === "") return null;
   const d = new Date(v);
   return Number.isNaN(d.getTime()) ? null : d;

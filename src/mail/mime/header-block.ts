@@ -1,3 +1,5 @@
+import { intern } from "./intern-string.js";
+
 /** One header field: lower-case name and its value with folding undone (CR/LF removed). */
 export interface HeaderField {
   name: string;
@@ -28,53 +30,86 @@ export function findHeaderEnd(raw: Buffer, start = 0): { headerEnd: number; body
 }
 
 /**
- * Splits a header block into fields. Header bytes are read as latin1 first (cheap, 1:1) and
- * re-read as UTF-8 only for values that carry 8-bit bytes (RFC 6532 raw UTF-8 headers), so a
- * 3 KB block of Received/DKIM lines costs one string and a few indexOf calls.
- * `wanted` limits which fields are materialized (others are skipped without building strings).
+ * Trace and signature headers: large (a DKIM-Signature is ~600 bytes, an LKML mail carries 3-6
+ * Received lines) and of no use after delivery except for signature checks, which need the raw
+ * bytes anyway. They are not materialized as strings unless asked for (`keepTrace`).
  */
-export function readHeaderBlock(raw: Buffer, start = 0, wanted?: ReadonlySet<string>): HeaderBlock {
+export const TRACE_HEADERS: ReadonlySet<string> = new Set([
+  "received",
+  "dkim-signature",
+  "arc-seal",
+  "arc-message-signature",
+  "arc-authentication-results",
+  "x-google-dkim-signature",
+  "x-received",
+]);
+
+/**
+ * Splits a header block into fields, working on the bytes: each line end is found with
+ * Buffer#indexOf and only the fields that are kept become strings (latin1 first, re-read as
+ * UTF-8 only when a value carries 8-bit bytes: RFC 6532 raw UTF-8 headers).
+ * `wanted` limits which fields are materialized; trace headers are skipped unless `keepTrace`.
+ */
+export function readHeaderBlock(raw: Buffer, start = 0, wanted?: ReadonlySet<string>, keepTrace = false): HeaderBlock {
   const { headerEnd, bodyStart } = findHeaderEnd(raw, start);
-  const text = raw.toString("latin1", start, headerEnd);
   const fields: HeaderField[] = [];
-  let pos = 0;
-  const len = text.length;
-  while (pos < len) {
-    let eol = text.indexOf("\n", pos);
-    if (eol < 0) eol = len;
-    // Find the end of this field: continuation lines start with space or tab.
+  let pos = start;
+  while (pos < headerEnd) {
+    let eol = raw.indexOf(0x0a, pos);
+    if (eol < 0 || eol > headerEnd) eol = headerEnd;
+    // the field goes on while the next line starts with space or tab
     let end = eol;
-    while (end + 1 < len) {
-      const c = text.charCodeAt(end + 1);
+    while (end + 1 < headerEnd) {
+      const c = raw[end + 1];
       if (c !== 0x20 && c !== 0x09) break;
-      const next = text.indexOf("\n", end + 1);
-      end = next < 0 ? len : next;
+      const next = raw.indexOf(0x0a, end + 1);
+      end = next < 0 || next > headerEnd ? headerEnd : next;
     }
-    const colon = text.indexOf(":", pos);
+    let colon = pos;
+    while (colon < eol && raw[colon] !== 0x3a) colon++;
     if (colon > pos && colon < eol) {
-      const name = text.slice(pos, colon).trim().toLowerCase();
-      if (!wanted || wanted.has(name)) {
-        fields.push({ name, value: unfoldValue(text, colon + 1, end) });
+      const name = nameOf(raw, pos, colon);
+      if ((!wanted || wanted.has(name)) && (keepTrace || !TRACE_HEADERS.has(name))) {
+        fields.push({ name, value: valueOf(raw, colon + 1, end, name) });
       }
     }
-    // A line without a colon (garbage, or an mbox "From " line that slipped in) is skipped.
+    // a line without a colon (garbage, or an mbox "From " line that slipped in) is skipped
     pos = end + 1;
   }
   return { fields, bodyStart, headerEnd };
 }
 
-function unfoldValue(text: string, from: number, to: number): string {
-  let v = text.slice(from, to);
-  if (v.indexOf("\n") >= 0) v = v.replace(/\r?\n(?=[ \t])/g, "");
-  if (v.endsWith("\r")) v = v.slice(0, -1);
-  v = v.trim();
-  // 8-bit header bytes: most likely UTF-8 (RFC 6532); keep latin1 when they are not valid UTF-8.
-  if (/[\x80-\xff]/.test(v)) {
-    const bytes = Buffer.from(v, "latin1");
-    const utf8 = bytes.toString("utf8");
-    if (!utf8.includes("\ufffd")) v = utf8;
+const COMMON_NAMES = new Map<string, string>();
+
+function nameOf(raw: Buffer, from: number, to: number): string {
+  let s = raw.toString("latin1", from, to);
+  // names are mostly canonical-case already; intern them so 100k messages share one string each
+  const hit = COMMON_NAMES.get(s);
+  if (hit !== undefined) return hit;
+  const lower = s.trim().toLowerCase();
+  if (COMMON_NAMES.size < 4096) COMMON_NAMES.set(s, lower);
+  s = lower;
+  return s;
+}
+
+/** Fields whose values repeat across list mail and are worth sharing (see intern-string.ts). */
+const REPEATING = new Set(["mime-version", "precedence", "list-id", "list-subscribe", "list-unsubscribe", "list-archive", "list-post", "list-help", "x-mailing-list", "content-transfer-encoding", "content-type", "return-path", "sender", "to", "user-agent", "x-mailer", "content-disposition", "errors-to", "x-spam-checker-version"]);
+
+function valueOf(raw: Buffer, from: number, to: number, name: string): string {
+  // trim bytes first, so the string is not a slice that keeps an untrimmed parent alive
+  while (from < to && (raw[from] === 0x20 || raw[from] === 0x09)) from++;
+  while (to > from && (raw[to - 1] === 0x20 || raw[to - 1] === 0x09 || raw[to - 1] === 0x0d || raw[to - 1] === 0x0a)) to--;
+  let high = false;
+  let folded = false;
+  for (let i = from; i < to; i++) {
+    const c = raw[i]!;
+    if (c > 0x7f) high = true;
+    else if (c === 0x0a) folded = true;
   }
-  return v;
+  let v = raw.toString(high ? "utf8" : "latin1", from, to);
+  if (high && v.includes("\ufffd")) v = raw.toString("latin1", from, to); // not UTF-8: keep bytes 1:1
+  if (folded) v = v.replace(/\r?\n(?=[ \t])/g, "");
+  return REPEATING.has(name) ? intern(v) : v;
 }
 
 /** First value of a header (by lower-case name), or null. */
