@@ -1,33 +1,22 @@
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
+import { GitMirror } from "../kernel/git-mirror.js";
+import { readIrqMaintainers } from "../kernel/read-irq-maintainers.js";
 import type { Logger } from "../log/logger.js";
-import { maintainerAddresses } from "./maintainer-addresses.js";
-
-const run = promisify(execFile);
 
 /**
- * Read MAINTAINERS from the mirror at `rev` (via `git show`, so the mirror's checkout is never
- * touched) and return the M:/R: addresses of `sections`. A mirror without the file gives [] and
- * a warning: the config allowlist still works.
+ * The M:/R: addresses of `sections` of MAINTAINERS as committed at `rev` in the mirror (the
+ * kernel part's parser; the committed file, so a local edit of the checkout cannot widen the
+ * allowlist). A mirror without the file gives [] and a warning: the config allowlist still works.
+ * Call it at start and when the mirror moves; the result goes to processCommandMail.
  */
-export async function loadMaintainerAllowlist(
-  mirror: string,
-  rev: string,
-  sections: readonly string[],
-  log: Logger,
-): Promise<string[]> {
+export async function loadMaintainerAllowlist(mirrorPath: string, rev: string, sections: readonly string[], log: Logger): Promise<string[]> {
   if (sections.length === 0) return [];
   try {
-    const { stdout } = await run("git", ["-c", "core.hooksPath=/dev/null", "show", `${rev}:MAINTAINERS`], {
-      cwd: mirror,
-      maxBuffer: 64 * 1024 * 1024,
-      env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", GIT_CONFIG_NOSYSTEM: "1", HOME: "/nonexistent" },
-    });
-    const addrs = maintainerAddresses(stdout, sections);
-    log.info({ mirror, rev, sections, count: addrs.length }, "maintainer allowlist loaded");
-    return addrs;
+    const addrs = await readIrqMaintainers(new GitMirror({ path: mirrorPath, log }), rev, sections);
+    if (addrs.length === 0) log.warn({ mirror: mirrorPath, rev, sections }, "no maintainer addresses found in MAINTAINERS; config allowlist only");
+    else log.info({ mirror: mirrorPath, rev, count: addrs.length }, "maintainer allowlist loaded");
+    return addrs.sort();
   } catch (err) {
-    log.warn({ mirror, rev, err: (err as Error).message }, "no MAINTAINERS in the mirror; config allowlist only");
+    log.warn({ mirror: mirrorPath, rev, err: (err as Error).message }, "cannot read MAINTAINERS from the mirror; config allowlist only");
     return [];
   }
 }
