@@ -4,7 +4,7 @@ import type { OutgoingReply } from "../report/outgoing-reply.js";
 import type { Store } from "../store/store.js";
 import type { RevisionResult } from "../triage/triage-result.js";
 import type { DaemonMetrics } from "./daemon-metrics.js";
-import type { TriagePipeline } from "./triage-pipeline.js";
+import type { PipelineRun, TriagePipeline } from "./triage-pipeline.js";
 
 export interface TriageJobDeps {
   store: Store;
@@ -24,10 +24,14 @@ export interface TriageJobOutcome {
   deferredUntil: number | null;
 }
 
-/** "<lineage>#v<version>" → the revision, for the quiet policy checks. */
-function revisionsByKey(result: { series: { lineage: string; revisions: RevisionResult[] }[] }): Map<string, { lineage: string; revision: RevisionResult }> {
+/** Reply key → the revision, from the pipeline's own list or "<lineage>#v<version>". */
+function revisionsByKey(run: PipelineRun): Map<string, { lineage: string; revision: RevisionResult }> {
   const map = new Map<string, { lineage: string; revision: RevisionResult }>();
-  for (const s of result.series) for (const r of s.revisions) map.set(`${s.lineage}#v${r.version}`, { lineage: s.lineage, revision: r });
+  if (run.revisions) {
+    for (const r of run.revisions) map.set(r.key, { lineage: r.lineage, revision: r.result });
+    return map;
+  }
+  for (const s of run.result.series) for (const r of s.revisions) map.set(`${s.lineage}#v${r.version}`, { lineage: s.lineage, revision: r });
   return map;
 }
 
@@ -54,10 +58,17 @@ export async function runTriageJob(root: string, retest: string[], deps: TriageJ
   }
   if (!triageable.length) return { revisions: 0, queued: [], skipped: [], deferredUntil: null };
 
+  // Revisions answered before are not applied/analysed again, except this thread's ones when
+  // a maintainer asked for a retest.
+  const token = config.daemon.allowRetest ? (retest[retest.length - 1] ?? null) : null;
+  const answered = await store.answeredKeys();
+  const skip = new Set<string>();
+  for (const [key, keyRoot] of answered) if (!(token && keyRoot === root)) skip.add(key);
+
   const started = now();
-  const run = await deps.pipeline(triageable, { config, log, ...(deps.signal ? { signal: deps.signal } : {}) });
+  const run = await deps.pipeline(triageable, { config, log, skip, ...(deps.signal ? { signal: deps.signal } : {}) });
   deps.metrics?.stageDuration.observe({ stage: "pipeline", outcome: "done" }, (now() - started) / 1000);
-  const byKey = revisionsByKey(run.result);
+  const byKey = revisionsByKey(run);
 
   const replies: OutgoingReply[] = [];
   const skipped: { key: string; why: string }[] = [];
@@ -94,8 +105,8 @@ export async function runTriageJob(root: string, retest: string[], deps: TriageJ
     replies.push(reply);
   }
 
-  const results = [...byKey.values()];
-  const token = config.daemon.allowRetest ? (retest[retest.length - 1] ?? null) : null;
+  // A skipped revision's result says "already triaged": keep the stored one instead.
+  const results = [...byKey.entries()].filter(([key]) => !skip.has(key)).map(([, v]) => v);
   const outcome = await store.recordTriage({ root, results, replies, retest: token, now: now() });
   deps.metrics?.seriesTriaged.inc(results.length);
   deps.metrics?.repliesQueued.inc(outcome.queued.length);

@@ -1,36 +1,68 @@
+import { fileURLToPath } from "node:url";
 import type { Logger } from "pino";
 import type { Config } from "../config/config.js";
+import { cleanupStaleWorktrees } from "../kernel/cleanup-stale-worktrees.js";
+import { GitMirror } from "../kernel/git-mirror.js";
 import type { MailMessage } from "../mail/mail-message.js";
+import { loadRelevanceRules } from "../patch/load-relevance-rules.js";
 import type { OutgoingReply } from "../report/outgoing-reply.js";
-import type { TriageResult } from "../triage/triage-result.js";
+import type { RevisionResult, TriageResult } from "../triage/triage-result.js";
 
 /**
  * What the daemon needs from the triage pipeline: the lead's
- * `triageMessages(messages, deps): Promise<{ result, replies }>` (src/triage/triage-messages.ts).
- * The daemon takes the pipeline as a parameter so tests can inject a small one; the default is
- * the real one, loaded lazily.
+ * `triageMessages(messages, deps): Promise<TriageRun>` (src/triage/triage-messages.ts). The
+ * daemon takes the pipeline as a parameter so tests can inject a small one; the default is the
+ * real one (`loadTriagePipeline`).
  */
 export interface PipelineDeps {
   config: Config;
   log: Logger;
   signal?: AbortSignal;
+  /** Revision keys already answered: the pipeline need not apply/analyse them again. */
+  skip?: ReadonlySet<string>;
 }
 
-export type TriagePipeline = (messages: MailMessage[], deps: PipelineDeps) => Promise<{ result: TriageResult; replies: OutgoingReply[] }>;
+export interface PipelineRun {
+  result: TriageResult;
+  replies: OutgoingReply[];
+  /** Per revision: its reply key, lineage and result (keys need not follow "<lineage>#v<n>"). */
+  revisions?: { key: string; lineage: string; result: RevisionResult }[];
+}
+
+export type TriagePipeline = (messages: MailMessage[], deps: PipelineDeps) => Promise<PipelineRun>;
+
+type TriageMessagesFn = (messages: readonly MailMessage[], deps: Record<string, unknown>) => Promise<PipelineRun>;
 
 /**
- * Adapter to the lead's `triageMessages`. Imported by a computed specifier so that the daemon
- * builds even before (or without) that module; a missing module is a clear error at first use.
+ * The real pipeline: the lead's triageMessages with the relevance rules, the kernel mirror
+ * (config.mirror.path; stale worktrees of a crashed run are removed first) and the default
+ * later stages. The triage modules are imported lazily by computed specifier so the daemon
+ * still builds and its tests still run when that part of the tree is being reworked.
  */
-export async function loadTriagePipeline(): Promise<TriagePipeline> {
-  const spec = "../triage/triage-messages.js";
-  let mod: { triageMessages?: unknown };
-  try {
-    mod = (await import(spec)) as { triageMessages?: unknown };
-  } catch (err) {
-    throw new Error(`triage pipeline unavailable (src/triage/triage-messages.ts): ${(err as Error).message}`);
-  }
-  if (typeof mod.triageMessages !== "function") throw new Error("src/triage/triage-messages.ts does not export triageMessages()");
-  const fn = mod.triageMessages as (m: MailMessage[], d: PipelineDeps) => Promise<{ result: TriageResult; replies: OutgoingReply[] }>;
-  return (messages, deps) => fn(messages, deps);
+export async function loadTriagePipeline(config: Config, log: Logger): Promise<TriagePipeline> {
+  const load = async <T>(spec: string): Promise<T> => {
+    try {
+      return (await import(spec)) as T;
+    } catch (err) {
+      throw new Error(`triage pipeline unavailable (${spec}): ${(err as Error).message}`);
+    }
+  };
+  const tm = await load<{ triageMessages?: TriageMessagesFn }>("../triage/triage-messages.js");
+  if (typeof tm.triageMessages !== "function") throw new Error("src/triage/triage-messages.ts does not export triageMessages()");
+  const triageMessages = tm.triageMessages;
+  const ds = await load<{ defaultStages?: (c: Config) => Promise<unknown[]> }>("../triage/default-stages.js").catch(() => ({ defaultStages: undefined }));
+  const stages = ds.defaultStages ? await ds.defaultStages(config) : [];
+  const rules = await loadRelevanceRules(fileURLToPath(new URL("../../rules", import.meta.url)));
+  const mirror = config.mirror.path ? new GitMirror({ path: config.mirror.path, log }) : null;
+  if (mirror) await cleanupStaleWorktrees(config.stateDir, { mirror, log });
+  return (messages, deps) =>
+    triageMessages(messages, {
+      config: deps.config,
+      log: deps.log,
+      rules,
+      mirror,
+      stages,
+      ...(deps.skip ? { skip: deps.skip } : {}),
+      ...(deps.signal ? { signal: deps.signal } : {}),
+    });
 }

@@ -336,6 +336,11 @@ export class SqliteStore implements Store {
       .run(r.key, r.messageId, root, r.inReplyTo, JSON.stringify(r.to), JSON.stringify(r.cc), r.subject, r.eml, now, now);
   }
 
+  async answeredKeys(): Promise<Map<string, string>> {
+    const rows = this.db.prepare("SELECT key, root FROM outbox").all() as Row[];
+    return new Map(rows.map((r) => [str(r["key"]), str(r["root"])]));
+  }
+
   async revisionResults(opts: { limit?: number; lineage?: string } = {}): Promise<StoredRevision[]> {
     const rows = (
       opts.lineage

@@ -44,6 +44,8 @@ export interface Store {
    * for its thread, in which case it goes in under a derived key and Message-ID.
    */
   recordTriage(input: RecordTriageInput): Promise<RecordTriageOutcome>;
+  /** Keys already in the outbox, with the thread root whose job queued them. */
+  answeredKeys(): Promise<Map<string, string>>;
   revisionResults(opts?: { limit?: number; lineage?: string }): Promise<StoredRevision[]>;
 
   // --- outbox -----------------------------------------------------------------------------
