@@ -1,3 +1,5 @@
+// The one I/O edge of relevance (reading rules/); everything it hands on is pure.
+// eslint-disable-next-line no-restricted-imports
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { Ajv, type ErrorObject } from "ajv";
