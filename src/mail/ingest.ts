@@ -71,6 +71,13 @@ export async function ingestOne(raw: Buffer, source: string, opts: IngestOptions
   }
 }
 
+/**
+ * List boilerplate that every list mail repeats and nothing downstream reads; dropped from light
+ * messages only (100k light messages would otherwise hold ~100 MB of it). Fully parsed messages
+ * keep every header but the trace ones (see TRACE_HEADERS).
+ */
+const LIGHT_DROPPED = /^(?:list-(?:subscribe|unsubscribe|archive|post|help|owner)|x-spam-.*|mime-version)$/;
+
 /** A message known from its headers only (no patch hint): enough for threading and reports. */
 function lightMessage(raw: Buffer, source: string, scan: HeaderScan): MailMessage {
   let msgid = scan.msgid;
@@ -84,7 +91,7 @@ function lightMessage(raw: Buffer, source: string, scan: HeaderScan): MailMessag
     to: parseAddresses(joined(scan, "to")),
     cc: parseAddresses(joined(scan, "cc")),
     date: scan.date,
-    headers: headerRecord(scan.fields),
+    headers: headerRecord(scan.fields.filter((f) => !LIGHT_DROPPED.test(f.name))),
     text: "",
     attachments: [],
     source,

@@ -20,8 +20,9 @@ const KEEP_BACK = 8;
  * by the largest message (and by maxMessageBytes: an oversize message is counted, not kept).
  *
  * A separator is a line starting "From " that looks like an mbox "From " line (a hh:mm time and
- * a year, as git mailsplit checks) and follows an empty line or starts the file. The empty line
- * before it belongs to the separator and is not part of the previous message. CRLF files work:
+ * a year, as git mailsplit checks) and follows an empty line or starts the file, or that is an
+ * exact asctime "From " line anywhere. The empty line before it belongs to the separator and is
+ * not part of the previous message. CRLF files work:
  * "\r\n" is an empty line too.
  */
 export class MboxSplitter {
@@ -79,7 +80,9 @@ export class MboxSplitter {
       if (idx >= 1 && work[idx - 1] === 0x0a) blank = 1;
       else if (idx >= 2 && work[idx - 1] === 0x0d && work[idx - 2] === 0x0a) blank = 2;
       else if (idx === 0 && this.partsLen === 0 && segStart === 0) blank = 1; // message was empty
-      if (blank > 0 && isFromLine(work, lineStart, eol)) {
+      // Without the empty line before it, only an exact asctime "From " line counts (some writers
+      // omit the empty line; body text never looks exactly like this).
+      if (blank > 0 ? isFromLine(work, lineStart, eol) : isStrictFromLine(work, lineStart, eol)) {
         // message ends with its last line's "\n" (at idx - blank); the blank line is dropped
         const msgEnd = Math.max(segStart, idx + 1 - blank);
         this.finish(work.subarray(segStart, msgEnd), out);
@@ -155,6 +158,14 @@ export function isFromLine(buf: Buffer, start: number, eol: number): boolean {
   if (end - start < 20) return false;
   const line = buf.toString("latin1", start + 5, end);
   return /\d{1,2}:\d\d(?::\d\d)?(?: [+-]?\w+)? (?:\d{4})\b/.test(line) || /\b\d{4} \d{1,2}:\d\d/.test(line);
+}
+
+const STRICT_FROM = /^From \S+ +(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [ \d]\d \d\d:\d\d:\d\d \d{4}\r?$/;
+
+/** "From addr Mon Nov  9 20:46:46 2020" exactly (asctime date, as mbox writers and git make). */
+export function isStrictFromLine(buf: Buffer, start: number, eol: number): boolean {
+  if (eol - start > 200) return false;
+  return STRICT_FROM.test(buf.toString("latin1", start, eol));
 }
 
 /** Undo ">From " quoting in one message (only scanned when ">From " occurs at all). */
