@@ -1,0 +1,69 @@
+import { readdir, readFile } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { parse as parseYaml } from "yaml";
+import { ConfigError, InputError } from "../errors.js";
+import type { ScenarioSpec, SimRules } from "../sim/sim-types.js";
+import { makeScenarioValidator, validateSimRules, type SimSchemas } from "../sim/validate-sim-rules.js";
+
+/** rules/ of this package (works from src/ under vitest and from dist/ after the build). */
+export function defaultRulesDir(): string {
+  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../rules");
+}
+
+async function readYaml(file: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (err) {
+    throw new ConfigError(`cannot read ${file}: ${(err as Error).message}`);
+  }
+  try {
+    return parseYaml(text);
+  } catch (err) {
+    throw new ConfigError(`${file} is not valid YAML: ${(err as Error).message}`);
+  }
+}
+
+async function yamlFiles(dir: string): Promise<string[]> {
+  try {
+    return (await readdir(dir)).filter((f) => /\.ya?ml$/.test(f)).sort().map((f) => path.join(dir, f));
+  } catch {
+    return [];
+  }
+}
+
+export async function loadSimSchemas(rulesDir = defaultRulesDir()): Promise<SimSchemas> {
+  const read = async (n: string): Promise<object> => JSON.parse(await readFile(path.join(rulesDir, "schema", `sim-${n}.schema.json`), "utf8")) as object;
+  return { semantics: await read("semantics"), topology: await read("topology"), actors: await read("actors"), scenario: await read("scenario") };
+}
+
+/** Reads rules/sim/ (semantics, topology, balance classes, scenarios) and validates them. */
+export async function loadSimRules(rulesDir = defaultRulesDir()): Promise<SimRules> {
+  const base = path.join(rulesDir, "sim");
+  const schemas = await loadSimSchemas(rulesDir);
+  const docs = async (files: string[]): Promise<Array<{ source: string; data: unknown }>> =>
+    Promise.all(files.map(async (f) => ({ source: path.relative(rulesDir, f), data: await readYaml(f) })));
+  const outcome = validateSimRules(
+    {
+      semantics: await docs(await yamlFiles(path.join(base, "semantics"))),
+      topology: { source: "sim/topology.yaml", data: await readYaml(path.join(base, "topology.yaml")) },
+      actors: { source: "sim/actors.yaml", data: await readYaml(path.join(base, "actors.yaml")) },
+      scenarios: await docs(await yamlFiles(path.join(base, "scenarios"))),
+    },
+    schemas,
+  );
+  if (!outcome.ok) throw new ConfigError(`invalid simulation rules in ${base}`, outcome.problems);
+  return outcome.rules;
+}
+
+/** Reads and validates a scenario file given on the command line. */
+export async function loadScenarioFile(file: string, rulesDir = defaultRulesDir()): Promise<ScenarioSpec> {
+  const data = await readYaml(file).catch((err: Error) => {
+    throw new InputError(err.message, file);
+  });
+  const check = makeScenarioValidator(await loadSimSchemas(rulesDir));
+  const r = check(file, data);
+  if (!r.ok) throw new InputError(`invalid scenario ${file}:\n  ${r.problems.join("\n  ")}`, file);
+  return r.scenario;
+}

@@ -1,0 +1,155 @@
+import type { CompiledModel } from "./compile-scenario.js";
+import { PROP_BITS, SimMachine, type Recorder } from "./sim-machine.js";
+import { StateStore } from "./state-store.js";
+import { PROPERTIES, type PropertyName } from "./sim-types.js";
+
+/** Where the first (shortest) violation of a property was seen. */
+export type Witness =
+  | { at: "transition"; parent: number; via: number }
+  | { at: "state"; state: number };
+
+export interface Exploration {
+  machine: SimMachine;
+  store: StateStore;
+  symmetry: boolean;
+  states: number;
+  transitions: number;
+  truncated: boolean;
+  witnesses: Map<PropertyName, Witness>;
+}
+
+const VIA_SHIFT = 6;
+
+/**
+ * Canonical representative under the counting abstraction: inside each group of interchangeable
+ * devices (same class, same line) only the multiset of local states matters, so the group's
+ * slice is sorted. Slots and globals refer to virq numbers and lines, never to device names.
+ */
+function canonicalize(s: Int32Array, groups: Array<[number, number]>): void {
+  for (let g = 0; g < groups.length; g++) {
+    const grp = groups[g] as [number, number];
+    const a = grp[0];
+    const b = grp[1];
+    for (let i = a + 1; i < b; i++) {
+      const v = s[i] as number;
+      let j = i - 1;
+      while (j >= a && (s[j] as number) > v) {
+        s[j + 1] = s[j] as number;
+        j--;
+      }
+      s[j + 1] = v;
+    }
+  }
+}
+
+/**
+ * Breadth-first exploration of every interleaving of plug, probe (success and each failure
+ * point), unplug and re-plug, up to `model.rounds` plugs per device. BFS order makes the first
+ * witness of each property a shortest counterexample.
+ */
+export function explore(model: CompiledModel, opts: { symmetry?: boolean; maxStates?: number } = {}): Exploration {
+  const symmetry = opts.symmetry ?? true;
+  const maxStates = opts.maxStates ?? 50_000_000;
+  const machine = new SimMachine(model);
+  const w = machine.width;
+  const store = new StateStore(w);
+  const witnesses = new Map<PropertyName, Witness>();
+  const cur = new Int32Array(w);
+  const next = new Int32Array(w);
+  const kinds = new Int32Array(16);
+  const groups = model.groups.filter(([a, b]) => b - a > 1);
+  const groupStart = new Int8Array(machine.d);
+  for (const [a] of model.groups) groupStart[a] = 1;
+  let found = 0;
+  const leakBit = PROP_BITS.leak;
+  let transitions = 0;
+  let truncated = false;
+
+  store.add(machine.initial(), -1, -1);
+  for (let i = 0; i < store.count; i++) {
+    store.load(i, cur);
+    for (let d = 0; d < machine.d; d++) {
+      // Identical devices of one group are adjacent after sorting: expand only the first.
+      if (symmetry && groupStart[d] === 0 && cur[d] === cur[d - 1]) continue;
+      const n = machine.kinds(cur, d, kinds);
+      for (let t = 0; t < n; t++) {
+        const kind = kinds[t] as number;
+        next.set(cur);
+        const viol = machine.apply(next, d, kind, null);
+        transitions++;
+        if (viol < 0) continue;
+        if (symmetry) canonicalize(next, groups);
+        const via = (d << VIA_SHIFT) | kind;
+        const idx = store.add(next, i, via);
+        if (viol & ~found) {
+          for (const p of PROPERTIES) {
+            const bit = PROP_BITS[p];
+            if (viol & bit && !(found & bit)) {
+              found |= bit;
+              witnesses.set(p, { at: "transition", parent: i, via });
+            }
+          }
+        }
+        if (idx >= 0 && !(found & leakBit) && machine.allOut(next) && machine.leftovers(next)) {
+          found |= leakBit;
+          witnesses.set("leak", { at: "state", state: idx });
+        }
+        if (store.count >= maxStates) {
+          truncated = true;
+          break;
+        }
+      }
+      if (truncated) break;
+    }
+    if (truncated) break;
+  }
+  return { machine, store, symmetry, states: store.count, transitions, truncated, witnesses };
+}
+
+/**
+ * Replays the BFS path to a witness on a concrete (unsorted) state so the trace names real
+ * devices: a step recorded as "group position p" is taken by the first device of that group
+ * whose local state equals the canonical one.
+ */
+export function traceOf(x: Exploration, property: PropertyName): string[] | null {
+  const wit = x.witnesses.get(property);
+  if (!wit) return null;
+  const { machine, store } = x;
+  const model = machine.model;
+  const path = store.path(wit.at === "state" ? wit.state : wit.parent);
+  const steps: Array<{ canonState: number; via: number }> = [];
+  for (let i = 1; i < path.length; i++) steps.push({ canonState: path[i - 1] as number, via: store.via[path[i] as number] as number });
+  if (wit.at === "transition") steps.push({ canonState: wit.parent, via: wit.via });
+  const concrete = machine.initial();
+  const canon = new Int32Array(machine.width);
+  const out: string[] = [];
+  let lastNotes: Recorder["notes"] = [];
+  steps.forEach((step, n) => {
+    store.load(step.canonState, canon);
+    const pos = step.via >> VIA_SHIFT;
+    const kind = step.via & ((1 << VIA_SHIFT) - 1);
+    let dev = pos;
+    if (x.symmetry) {
+      const grp = model.groups.find(([a, b]) => pos >= a && pos < b) ?? [pos, pos + 1];
+      for (let e = grp[0]; e < grp[1]; e++) {
+        if (concrete[e] === canon[pos]) {
+          dev = e;
+          break;
+        }
+      }
+    }
+    const rec: Recorder = { ops: [], notes: [] };
+    machine.apply(concrete, dev, kind, rec);
+    lastNotes = rec.notes;
+    const ops = rec.ops.length ? rec.ops.join("; ").replace(/error path:; /g, "error path: ").replace(/; error path:$/, "; error path: (nothing)") : "(no mapping calls)";
+    out.push(`${n + 1}. ${machine.stepLabel(dev, kind)}: ${ops}`);
+  });
+  if (wit.at === "transition") {
+    const note = lastNotes.find((nt) => nt.property === property);
+    const last = out.length - 1;
+    out[last] = `${out[last]} => ${property}: ${note?.text ?? "(violation)"}`;
+  } else {
+    out.push(`${out.length + 1}. ${machine.leakText(concrete)}`);
+  }
+  return out;
+}
