@@ -10,4 +10,6 @@ export const registry: Record<string, () => Promise<CliCommand>> = {
   daemon: async () => (await import("./commands/daemon.js")).command,
   status: async () => (await import("./commands/status.js")).command,
   replay: async () => (await import("./commands/replay.js")).command,
+  scan: async () => (await import("./commands/scan.js")).command,
+  qemu: async () => (await import("./commands/qemu.js")).command,
 };

@@ -1,6 +1,7 @@
 import type { CommandsConfig } from "../commands/commands-config.js";
 import type { GithubConfig } from "../github/github-config.js";
 import type { DaemonConfig, ImapConfig, SmtpConfig } from "../daemon/daemon-config.js";
+import type { QemuConfig } from "../qemu/qemu-config.js";
 
 /**
  * The typed configuration. Every section has defaults so that `npm start` runs with no file.
@@ -19,6 +20,7 @@ export interface Config {
   imap: ImapConfig;
   smtp: SmtpConfig;
   daemon: DaemonConfig;
+  qemu: QemuConfig;
 }
 
 export interface MirrorConfig {

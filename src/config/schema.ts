@@ -1,6 +1,7 @@
 import { commandsConfigSchema } from "../commands/commands-config.js";
 import { githubConfigSchema } from "../github/github-config.js";
 import { daemonConfigSchema, imapConfigSchema, smtpConfigSchema } from "../daemon/daemon-config.js";
+import { qemuConfigSchema } from "../qemu/qemu-config.js";
 
 /**
  * JSON Schema of the config file (YAML or JSON). Pure: validation happens in `validateConfig`,
@@ -46,5 +47,6 @@ export const configSchema = {
     imap: imapConfigSchema,
     smtp: smtpConfigSchema,
     daemon: daemonConfigSchema,
+    qemu: qemuConfigSchema,
   },
 } as const;

@@ -57,9 +57,23 @@ sig() {
   done
 }
 
+# One report; re-taken until the signature is the same before and after, so that the counts
+# and the device states in one line belong to the same moment (a probe can finish mid-report).
 report() {
   ev=$1
+  while :; do
+    sig
+    pre=$S
+    measure
+    sig
+    [ "$S" = "$pre" ] && break
+  done
+  last=$S
   seq=$((seq + 1))
+  echo "IRQTRIAGE {\\"event\\":\\"$ev\\",\\"seq\\":$seq,\\"release\\":\\"$release\\",\\"descriptors\\":$n,\\"controllers\\":{$ctl},\\"domains\\":$doms,\\"devices\\":[$devs]}"
+}
+
+measure() {
   set -- /sys/kernel/irq/*
   n=$#
   [ -e "$1" ] || n=0
@@ -94,17 +108,13 @@ report() {
     [ -e "$1" ] || m=0
     devs="$devs\${devs:+,}{\\"addr\\":\\"$a\\",\\"id\\":\\"\${v#0x}:\${dv#0x}\\",\\"bound\\":$b,\\"virtio\\":\\"$vn\\",\\"vbound\\":$vb,\\"irqlines\\":\${il:-0},\\"msi\\":$m,\\"irq\\":\${irq:-0}}"
   done
-  echo "IRQTRIAGE {\\"event\\":\\"$ev\\",\\"seq\\":$seq,\\"release\\":\\"$release\\",\\"descriptors\\":$n,\\"controllers\\":{$ctl},\\"domains\\":$doms,\\"devices\\":[$devs]}"
 }
 
-sig
-last=$S
 report baseline
 i=0
 while :; do
   sig
   if [ "$S" != "$last" ]; then
-    last=$S
     report change
     i=0
   else

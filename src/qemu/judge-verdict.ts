@@ -130,7 +130,9 @@ export function logExcerpt(lines: readonly string[], opts: { failed: boolean; ma
   } else if (opts.failed) {
     picked = kernelLines.slice(-max).map((x) => x.l);
   } else {
-    picked = kernelLines.filter((x) => INTERESTING.test(x.l)).map((x) => x.l).slice(-max);
+    // A clean run: the kernel's own hot-plug messages after the baseline report.
+    const from = lines.findIndex((l) => l.includes(REPORT_PREFIX));
+    picked = kernelLines.filter((x) => x.i > from && INTERESTING.test(x.l)).map((x) => x.l).slice(-max);
   }
   return picked.slice(0, max).join("\n");
 }

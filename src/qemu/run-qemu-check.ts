@@ -39,6 +39,8 @@ export interface QemuCheckOptions {
   stepTimeoutMs?: number;
   /** The whole run, whatever happens. */
   timeoutMs?: number;
+  /** In accel "auto", how long a KVM guest may stay silent before falling back to TCG. */
+  kvmProbeMs?: number;
   /** Copy the full serial log here. */
   logFile?: string | null;
   /** Parent of the run's temp dir (socket, pidfile, initramfs); default os.tmpdir(). */
@@ -46,6 +48,9 @@ export interface QemuCheckOptions {
   log?: Logger;
   signal?: AbortSignal;
 }
+
+/** Whether KVM guests produced output in this process (null: not tried yet). */
+let kvmBoots: boolean | null = null;
 
 /** True when /dev/kvm can be opened read-write by this process. */
 export function kvmUsable(dev = "/dev/kvm"): boolean {
@@ -139,6 +144,24 @@ export async function runQemuCheck(opts: QemuCheckOptions): Promise<QemuCheckRes
 
   let qemu: QemuProcess | null = null;
   let qmp: QmpClient | null = null;
+  /** Resolve true at the first console line, false after `ms` without one. */
+  const waitOutput = (ms: number): Promise<boolean> =>
+    new Promise((resolve) => {
+      const t = setTimeout(() => resolve(lines.length > 0), ms);
+      const check = (): void => {
+        if (lines.length > 0 || qemu?.hasExited || abort.aborted) {
+          clearTimeout(t);
+          resolve(lines.length > 0);
+        } else notify.push(check);
+      };
+      check();
+    });
+  const stopQemu = async (): Promise<void> => {
+    const c = qmp as QmpClient | null;
+    c?.close();
+    const q = qemu as QemuProcess | null;
+    if (q) await q.stop(500);
+  };
   const deadline = AbortSignal.timeout(totalMs);
   const signals = [deadline, ...(opts.signal ? [opts.signal] : [])];
   const abort = AbortSignal.any(signals);
@@ -188,42 +211,64 @@ export async function runQemuCheck(opts: QemuCheckOptions): Promise<QemuCheckRes
     });
     if (ird.modules.missing.length) rlog.warn({ missing: ird.modules.missing }, "modules not found for the guest kernel");
     const wantAccel = opts.accel ?? "auto";
-    const accelArg = wantAccel === "auto" ? (kvmUsable() ? "auto" : "tcg") : wantAccel;
     const qmpSocket = path.join(runDir, "qmp.sock");
     const pidfile = path.join(runDir, "qemu.pid");
-    const args = qemuArgs({
-      kernel: opts.kernel,
-      initrd,
-      append: scenario.append,
-      accel: accelArg,
-      rootPorts: scenario.rootPorts ?? Math.max(...scenario.devices.map((d) => d.port)),
-      qmpSocket,
-      pidfile,
-      memoryMb: opts.memoryMb ?? 256,
-      name: `irqtriage-${runId}`,
-    });
-    const bootStart = Date.now();
-    qemu = new QemuProcess({
-      binary: opts.qemuBinary ?? "qemu-system-x86_64",
-      args,
-      pidfile,
-      log: rlog,
-      onConsole: (chunk) => {
-        for (const l of splitter.push(chunk)) onLine(l);
+    const rootPorts = scenario.rootPorts ?? Math.max(...scenario.devices.map((d) => d.port));
+    const start = async (accelArg: "kvm" | "tcg" | "auto"): Promise<void> => {
+      const args = qemuArgs({
+        kernel: opts.kernel,
+        initrd,
+        append: scenario.append,
+        accel: accelArg,
+        rootPorts,
+        qmpSocket,
+        pidfile,
+        memoryMb: opts.memoryMb ?? 256,
+        name: `irqtriage-${runId}`,
+      });
+      qemu = new QemuProcess({
+        binary: opts.qemuBinary ?? "qemu-system-x86_64",
+        args,
+        pidfile,
+        log: rlog,
+        onConsole: (chunk) => {
+          for (const l of splitter.push(chunk)) onLine(l);
+          wake();
+        },
+      });
+      const q = qemu;
+      void q.exited.then(() => {
+        for (const l of splitter.flush()) onLine(l);
         wake();
-      },
-    });
-    void qemu.exited.then(() => {
-      for (const l of splitter.flush()) onLine(l);
-      wake();
-    });
-    qmp = await QmpClient.connect(qmpSocket, { timeoutMs: 15_000, signal: abort, log: rlog });
-    try {
-      const kvm = await qmp.execute<{ enabled: boolean }>("query-kvm");
-      accel = kvm.enabled ? "kvm" : "tcg";
-    } catch {
-      accel = "unknown";
+      });
+      qmp = await QmpClient.connect(qmpSocket, { timeoutMs: 15_000, signal: abort, log: rlog });
+      try {
+        const kvm = await qmp.execute<{ enabled: boolean }>("query-kvm");
+        accel = kvm.enabled ? "kvm" : "tcg";
+      } catch {
+        accel = "unknown";
+      }
+    };
+    let bootStart = Date.now();
+    if (wantAccel === "auto" && kvmUsable() && kvmBoots !== false) {
+      // /dev/kvm can open and still not run guests (nested virtualisation without the CPU
+      // features qemu asks for: the guest then spins without a byte of output). A KVM guest
+      // prints within a second, so no output in kvmProbeMs means: fall back to TCG.
+      await start("kvm");
+      const gotOutput = await waitOutput(opts.kvmProbeMs ?? 8000);
+      if (!gotOutput && (accel as string) === "kvm") {
+        rlog.warn({ probeMs: opts.kvmProbeMs ?? 8000 }, "KVM guest silent: falling back to TCG");
+        kvmBoots = false;
+        await stopQemu();
+        lines.length = 0;
+        reports.length = 0;
+        bootStart = Date.now();
+        await start("tcg");
+      } else if (gotOutput) kvmBoots = true;
+    } else {
+      await start(wantAccel === "auto" ? "tcg" : wantAccel);
     }
+    const client = qmp as unknown as QmpClient;
     const first = await waitReport((r) => r.event === "baseline", 0, bootTimeoutMs, "baseline report after boot");
     bootToFirstReportMs = Date.now() - bootStart;
     baseline = reading(first);
@@ -240,16 +285,16 @@ export async function runQemuCheck(opts: QemuCheckOptions): Promise<QemuCheckRes
         const sStart = Date.now();
         const from = reports.length;
         if (dev.driver === "virtio-blk-pci") {
-          await qmp.execute("blockdev-add", { driver: "null-co", "node-name": `nb-${id}`, size: 64 << 20, "read-zeroes": true });
+          await client.execute("blockdev-add", { driver: "null-co", "node-name": `nb-${id}`, size: 64 << 20, "read-zeroes": true });
         }
-        await qmp.execute("device_add", {
+        await client.execute("device_add", {
           driver: dev.driver,
           id,
           bus: `rp${dev.port}`,
           ...(dev.driver === "virtio-blk-pci" ? { drive: `nb-${id}` } : {}),
           ...(dev.props ?? {}),
         });
-        const buses = await qmp.execute<Array<{ bus: number; devices: PciDev[] }>>("query-pci");
+        const buses = await client.execute<Array<{ bus: number; devices: PciDev[] }>>("query-pci");
         const addr = findPciAddr(buses, id);
         addrs.set(id, addr);
         const want = [...addrs.values()];
@@ -272,15 +317,15 @@ export async function runQemuCheck(opts: QemuCheckOptions): Promise<QemuCheckRes
         const from = reports.length;
         const addr = addrs.get(id) ?? null;
         const remaining = order.unplug.length - order.unplug.indexOf(id) - 1;
-        await qmp.execute("device_del", { id });
-        await qmp.waitEvent("DEVICE_DELETED", (d) => d["device"] === id, stepTimeoutMs, abort);
+        await client.execute("device_del", { id });
+        await client.waitEvent("DEVICE_DELETED", (d) => d["device"] === id, stepTimeoutMs, abort);
         const r = await waitReport(
           (rep) => (addr !== null ? !rep.devices.some((d) => d.addr === addr) : rep.devices.length <= remaining),
           from,
           stepTimeoutMs,
           `${id} gone after device_del`,
         );
-        if (dev.driver === "virtio-blk-pci") await qmp.execute("blockdev-del", { "node-name": `nb-${id}` });
+        if (dev.driver === "virtio-blk-pci") await client.execute("blockdev-del", { "node-name": `nb-${id}` });
         steps.push({ action: "unplug", device: id, addr, reading: reading(r), ms: Date.now() - sStart });
         unplugged = reading(r);
       }
@@ -294,8 +339,9 @@ export async function runQemuCheck(opts: QemuCheckOptions): Promise<QemuCheckRes
   } catch (err) {
     if (err instanceof ExternalError || (err as Error).name === "AbortError" || (err as Error).name === "TimeoutError") {
       failure = (err as Error).message;
-      if (qemu?.hasExited && !failure.includes("qemu")) failure += ` (qemu ${qemu.exitDescription})`;
-      const stderr = qemu?.stderr.trim();
+      const qp = qemu as QemuProcess | null;
+      if (qp?.hasExited && !failure.includes("qemu")) failure += ` (qemu ${qp.exitDescription})`;
+      const stderr = qp?.stderr.trim();
       if (stderr) failure += `; qemu said: ${stderr.split("\n").slice(-3).join(" | ")}`;
       rlog.warn({ failure }, "qemu check did not complete");
     } else {
@@ -309,7 +355,7 @@ export async function runQemuCheck(opts: QemuCheckOptions): Promise<QemuCheckRes
     abort.removeEventListener("abort", onAbort);
     if (qmp && qemu && !qemu.hasExited) {
       try {
-        await Promise.race([qmp.execute("quit"), new Promise((r) => setTimeout(r, 1000))]);
+        await Promise.race([qmp.execute("quit").catch(() => undefined), new Promise((r) => setTimeout(r, 1000))]);
       } catch {
         // qemu may close the socket before answering
       }
