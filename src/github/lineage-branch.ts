@@ -6,5 +6,10 @@ import { createHash } from "node:crypto";
  * author chose (the lineage id is a Message-ID; only its hash reaches git).
  */
 export function lineageBranch(lineage: string, prefix: string): string {
-  return `${prefix}${createHash("sha256").update(lineage).digest("hex").slice(0, 16)}`;
+  return `${prefix}${lineageKey(lineage)}`;
+}
+
+/** 16 hex digits naming a lineage wherever mail text must not go (branch names, markers). */
+export function lineageKey(lineage: string): string {
+  return createHash("sha256").update(lineage).digest("hex").slice(0, 16);
 }

@@ -1,7 +1,7 @@
 import type { Logger } from "../log/logger.js";
 import type { GithubClient } from "./create-octokit.js";
 import type { GithubConfig } from "./github-config.js";
-import { lineageBranch } from "./lineage-branch.js";
+import { lineageBranch, lineageKey } from "./lineage-branch.js";
 import type { PublishResult, Publisher, RevisionToPublish } from "./publisher.js";
 import { pushBranch } from "./push-branch.js";
 import { conclusionOf, escapeMarkdown, renderRevisionMarkdown, summaryLine } from "./render-revision-markdown.js";
@@ -36,7 +36,8 @@ export class OctokitPublisher implements Publisher {
   async publishRevision(rev: RevisionToPublish): Promise<PublishResult> {
     const { octokit, config } = this.o;
     const log = this.o.log.child({ part: "github", lineage: rev.lineage, version: rev.version });
-    const key = `irqtriage:${rev.lineage}#v${rev.version}`;
+    // The lineage is a Message-ID (mail text): only its hash goes into markers and external ids.
+    const key = `irqtriage:${lineageKey(rev.lineage)}#v${rev.version}`;
     const r = { owner: this.owner, repo: this.repo };
     if (!this.repoChecked) {
       // Fails early (404/401) with a clear error when the repo or the credentials are wrong.

@@ -34,7 +34,8 @@ export async function pushBranch(o: PushBranchOptions): Promise<void> {
     GIT_ASKPASS: "/bin/false",
     SSH_ASKPASS: "/bin/false",
   };
-  if (o.token && /^https:\/\//.test(o.url)) {
+  // https, or plain http only to loopback (a local proxy or a test server): never a token in clear over a network.
+  if (o.token && (/^https:\/\//.test(o.url) || /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?\//.test(o.url))) {
     const basic = Buffer.from(`x-access-token:${o.token}`).toString("base64");
     Object.assign(env, { GIT_CONFIG_COUNT: "1", GIT_CONFIG_KEY_0: `http.${o.url}.extraheader`, GIT_CONFIG_VALUE_0: `AUTHORIZATION: basic ${basic}` });
   }

@@ -6,7 +6,10 @@ const order = { problem: 0, notice: 1, info: 2 } as const;
 /** Text from a mail inside Markdown: no HTML, no mentions, no links the author injected. */
 export function escapeMarkdown(s: string): string {
   return s
-    .replace(/[\\`*_{}[\]<>#+!|~]/g, (c) => `\\${c}`)
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/[\\`*_{}[\]#+!|~]/g, (c) => `\\${c}`)
     .replace(/@/g, "@\u200b")
     .replace(/\r?\n/g, " ");
 }

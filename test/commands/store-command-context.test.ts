@@ -108,3 +108,38 @@ describe("storeCommandContext on the SQLite store", () => {
     }
   });
 });
+
+describe("createCommandProcessor", () => {
+  it("wires MAINTAINERS of the mirror, the store context and the rate limiter together", async () => {
+    const { execFileSync } = await import("node:child_process");
+    const { writeFile } = await import("node:fs/promises");
+    const { createCommandProcessor } = await import("../../src/commands/create-command-processor.js");
+    const mirror = path.join(dir, "mirror");
+    const g = (...a: string[]) => execFileSync("git", ["-c", "user.name=T", "-c", "user.email=t@x", "-c", "init.defaultBranch=master", ...a], { cwd: mirror });
+    execFileSync("mkdir", ["-p", mirror]);
+    g("init", "-q");
+    await writeFile(path.join(mirror, "MAINTAINERS"), "IRQ SUBSYSTEM\nM:\tThomas Gleixner <tglx@linutronix.de>\nS:\tMaintained\n");
+    g("add", ".");
+    g("commit", "-q", "-m", "m");
+    const v = validateConfig({ mirror: { path: mirror }, commands: { requireDkim: false } });
+    if (!v.ok) throw new Error(v.problems.join("; "));
+    const store = SqliteStore.open(path.join(dir, "state"));
+    try {
+      const patch = await toMailMessage(Buffer.from(commandMailRaw({ from: "author@example.org", msgid: lineage, body: "diff --git a/x b/x\r\n" })));
+      await ingest(store, patch, 1);
+      await store.recordTriage({ root: lineage, results: [{ lineage, revision: revision(2) }], replies: [], retest: null, now: 2_000 });
+      const proc = await createCommandProcessor(v.config, store, silentLogger(), { now: () => new Date(5_000) });
+      const raw = commandMailRaw({ from: "tglx@linutronix.de", msgid: "q@linutronix.de", inReplyTo: lineage, body: "#irqtriage quiet\r\n" });
+      const m = await toMailMessage(Buffer.from(raw));
+      await ingest(store, m, 2);
+      const out = await proc.process({ msg: m, raw: Buffer.from(raw) });
+      expect(out.auth).toMatchObject({ ok: true, via: "maintainers", sender: "tglx@linutronix.de" });
+      expect(await proc.isQuiet(lineage)).toBe(true);
+      const stranger = commandMailRaw({ from: "someone@example.org", msgid: "s@example.org", inReplyTo: lineage, body: "#irqtriage quiet\r\n" });
+      const sOut = await proc.process({ msg: await toMailMessage(Buffer.from(stranger)), raw: Buffer.from(stranger) });
+      expect(sOut.status).toBe("refused-not-allowed");
+    } finally {
+      await store.close();
+    }
+  });
+});

@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { validateConfig } from "../../src/config/validate-config.js";
 import { createPublisher } from "../../src/github/create-publisher.js";
 import type { GithubConfig } from "../../src/github/github-config.js";
-import { lineageBranch } from "../../src/github/lineage-branch.js";
+import { lineageBranch, lineageKey } from "../../src/github/lineage-branch.js";
 import type { Publisher, RevisionToPublish } from "../../src/github/publisher.js";
 import { FakeGithub } from "../support/fake-github.js";
 
@@ -109,12 +109,13 @@ describe("GitHub mirror (acceptance)", () => {
       expect(fake.pulls).toHaveLength(1);
       expect(fake.pulls[0]?.["title"]).toBe("[v3] foo: dispose the mapping on remove");
       expect(fake.checkRuns.map((c) => [c["head_sha"], c["conclusion"], c["external_id"]])).toEqual(
-        heads.map((h, i) => [h, "failure", `irqtriage:${lineage}#v${i + 1}`]),
+        heads.map((h, i) => [h, "failure", `irqtriage:${lineageKey(lineage)}#v${i + 1}`]),
       );
       expect((fake.checkRuns[0]?.["output"] as Record<string, unknown>)["annotations_count"]).toBe(1);
       expect(fake.comments.map((c) => c.issue_number)).toEqual([1, 1, 1]);
       expect(fake.comments[2]?.body).toContain("### irqtriage: v3 of");
       expect(fake.comments[2]?.body).toContain("suppressed: x-1 (ignored by maint@\u200bexample.org on v2: ok)");
+      expect(fake.comments[2]?.body).toContain(`<!-- irqtriage:${lineageKey(lineage)}#v3 -->`);
       expect(fake.comments[0]?.body).toMatch(/\| ❌ \| `never-disposes-4f2a` \| probe maps, remove never disposes \| `drivers\/foo.c:1` \|/);
       // octokit spoke GitHub's API: the PR was looked up by head label, then created once and patched twice.
       const calls = fake.requests.map((r) => `${r.method} ${r.path}`);
