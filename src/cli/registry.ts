@@ -12,4 +12,5 @@ export const registry: Record<string, () => Promise<CliCommand>> = {
   replay: async () => (await import("./commands/replay.js")).command,
   scan: async () => (await import("./commands/scan.js")).command,
   qemu: async () => (await import("./commands/qemu.js")).command,
+  sim: async () => (await import("./commands/sim.js")).command,
 };

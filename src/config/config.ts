@@ -2,6 +2,7 @@ import type { CommandsConfig } from "../commands/commands-config.js";
 import type { GithubConfig } from "../github/github-config.js";
 import type { DaemonConfig, ImapConfig, SmtpConfig } from "../daemon/daemon-config.js";
 import type { QemuConfig } from "../qemu/qemu-config.js";
+import type { SimConfig } from "../sim/sim-config.js";
 
 /**
  * The typed configuration. Every section has defaults so that `npm start` runs with no file.
@@ -21,6 +22,7 @@ export interface Config {
   smtp: SmtpConfig;
   daemon: DaemonConfig;
   qemu: QemuConfig;
+  sim: SimConfig;
 }
 
 export interface MirrorConfig {

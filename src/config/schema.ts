@@ -2,6 +2,7 @@ import { commandsConfigSchema } from "../commands/commands-config.js";
 import { githubConfigSchema } from "../github/github-config.js";
 import { daemonConfigSchema, imapConfigSchema, smtpConfigSchema } from "../daemon/daemon-config.js";
 import { qemuConfigSchema } from "../qemu/qemu-config.js";
+import { simConfigSchema } from "../sim/sim-config.js";
 
 /**
  * JSON Schema of the config file (YAML or JSON). Pure: validation happens in `validateConfig`,
@@ -48,5 +49,6 @@ export const configSchema = {
     smtp: smtpConfigSchema,
     daemon: daemonConfigSchema,
     qemu: qemuConfigSchema,
+    sim: simConfigSchema,
   },
 } as const;
