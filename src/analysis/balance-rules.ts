@@ -8,6 +8,17 @@ export type Phase = "setup" | "teardown" | "repeat" | "notifier" | "refcounted";
 export interface RootSpec {
   kind: string;
   phase: Phase;
+  /** Only in initializers of struct types whose name contains one of these. */
+  structs?: string[];
+}
+
+/** The root spec for `.field = fn` inside an initializer of `structType`, if any. */
+export function rootFieldSpec(rules: BalanceRules, structType: string, field: string): RootSpec | undefined {
+  const exact = rules.rootFields[`${structType}.${field}`];
+  if (exact) return exact;
+  const spec = rules.rootFields[field];
+  if (!spec?.structs) return spec;
+  return spec.structs.some((s) => structType.includes(s)) ? spec : undefined;
 }
 
 export interface RootCallSpec extends RootSpec {

@@ -243,7 +243,7 @@ function classifyUnit(f: FileFacts, family: string, views: SiteView[]): Finding 
   const createRefs = shownC.map(ref);
   const releaseRefs = (cls === "shared-dispose" ? [...shared, ...shownR.filter((v) => !shared.includes(v))] : shownR).map(ref);
   // Ops pairing: show the counterpart field as the other side's evidence.
-  if (!releaseRefs.length || !createRefs.length) {
+  if (cls === "balanced" && (!releaseRefs.length || !createRefs.length)) {
     for (const v of [...internalC, ...internalR]) {
       for (const t of v.tags) {
         if (!t.peer) continue;

@@ -1,4 +1,4 @@
-import { roleOf, type BalanceRules, type RootSpec } from "./balance-rules.js";
+import { roleOf, rootFieldSpec, type BalanceRules, type RootSpec } from "./balance-rules.js";
 import { parseC, type CNode, type CParser } from "./c-parser.js";
 import type { FileFacts, FunctionFact, RootFact, SiteFact } from "./file-facts.js";
 
@@ -68,6 +68,9 @@ function endsInExit(block: CNode): boolean {
 
 const errorCond = /\b(?:ret|err|error|rc|retval|rv|res|result|status|r|IS_ERR|IS_ERR_OR_NULL|WARN_ON|WARN_ON_ONCE|unlikely)\b|<\s*0/;
 
+/** `if (!ret)`, `if (ret == 0)`: the success branch, not an error check. */
+const successCond = /^\(\s*!\s*(?:ret|err|error|rc|retval|rv|res|result|status|r)\s*\)$|==\s*0\s*\)$/;
+
 function prevNonComment(n: CNode): CNode | null {
   let p = n.previousNamedSibling;
   while (p && p.type === "comment") p = p.previousNamedSibling;
@@ -111,7 +114,12 @@ function siteContext(call: CNode, def: CNode | null, rules: BalanceRules, loopMa
           const acts = ct.match(actionRe);
           if (acts) ctx.notifierActions.push(...acts);
           if (guardRe?.test(ct)) ctx.refcounted = true;
-          if (!acts && errorCond.test(ct) && cons && endsInExit(cons)) ctx.errorPath = true;
+          // `if (err) { undo; return err; }` or `if (err) undo;` right before `return err;`.
+          let next = n.nextNamedSibling;
+          while (next?.type === "comment") next = next.nextNamedSibling;
+          if (!acts && errorCond.test(ct) && !successCond.test(ct) && cons && (endsInExit(cons) || (next?.type === "return_statement" && !n.childForFieldName("alternative")))) {
+            ctx.errorPath = true;
+          }
         }
         break;
       }
@@ -318,9 +326,9 @@ export function extractFileFacts(
       const vp = v.parent;
       if (vp?.type === "initializer_pair") {
         const field = vp.childForFieldName("designator")?.text.replace(/^\./, "") ?? vp.namedChild(0)?.text.replace(/^\./, "") ?? "";
-        const spec = rules.rootFields[field];
+        const owner = initializerOwner(vp);
+        const spec = rootFieldSpec(rules, owner.split(" ")[0] ?? "", field);
         if (spec) {
-          const owner = initializerOwner(vp);
           units.add(owner);
           named(spec, name, line, `${owner.split(" ")[0]}.${field}`);
           const want = peerField[field];
@@ -333,7 +341,9 @@ export function extractFileFacts(
       if (vp?.type === "assignment_expression" && vp.childForFieldName("right")?.id === v.id) {
         const left = vp.childForFieldName("left");
         const field = left?.type === "field_expression" ? left.childForFieldName("field")?.text ?? "" : "";
-        named(rules.rootFields[field], name, line, `->${field} =`);
+        // `gc->to_irq = fn`: the struct type is not known here; unqualified or struct-less specs only.
+        const spec = rules.rootFields[field];
+        named(spec && !spec.structs ? spec : undefined, name, line, `->${field} =`);
         continue;
       }
       if (vp?.type === "argument_list" && vp.parent?.type === "call_expression") {

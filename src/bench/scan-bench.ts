@@ -1,0 +1,96 @@
+import { execFile, spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { analyzeDelta } from "../analysis/io/analyze-delta.js";
+import { loadBalanceRules } from "../analysis/io/load-balance-rules.js";
+import { apiNames } from "../analysis/balance-rules.js";
+
+const run = promisify(execFile);
+
+function mirrorPath(env = process.env): string {
+  return env["IRQTRIAGE_LINUX_MIRROR"] ?? path.join(os.homedir(), ".cache/irqtriage/linux-6.1");
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** Whole-tree scan in a fresh process, so that its peak RSS (workers included) is its own. */
+async function scanInChild(tree: string): Promise<{ ms: number; rssMb: number; files: number; sites: number; counts: Record<string, number> }> {
+  const mod = fileURLToPath(new URL("../analysis/io/scan-tree.js", import.meta.url));
+  const script = `
+    const { scanTree } = await import(${JSON.stringify(mod)});
+    const t0 = performance.now();
+    const r = await scanTree(${JSON.stringify(tree)});
+    const ms = performance.now() - t0;
+    process.stdout.write(JSON.stringify({ ms, rssMb: process.resourceUsage().maxRSS / 1024, files: r.files, sites: r.sites, counts: r.counts }));
+  `;
+  const { stdout } = await run(process.execPath, ["--input-type=module", "-e", script], { maxBuffer: 1 << 24 });
+  return JSON.parse(stdout) as { ms: number; rssMb: number; files: number; sites: number; counts: Record<string, number> };
+}
+
+async function timed(cmd: string, args: string[], cwd: string): Promise<{ ms: number; lines: number; ok: boolean }> {
+  const t0 = performance.now();
+  const r = spawnSync(cmd, args, { cwd, maxBuffer: 1 << 28, encoding: "utf8" });
+  const ms = performance.now() - t0;
+  return { ms, lines: (r.stdout ?? "").split("\n").filter(Boolean).length, ok: r.status === 0 || r.status === 1 };
+}
+
+export async function bench(log: (line: string) => void): Promise<void> {
+  const tree = mirrorPath();
+  if (!existsSync(path.join(tree, "kernel/irq/irqdomain.c"))) {
+    log(`skipped: no Linux mirror at ${tree} (scripts/make-linux-mirror.sh builds it)`);
+    return;
+  }
+  const rules = await loadBalanceRules();
+  const names = apiNames(rules);
+  log(`tree: ${tree}; load average ${os.loadavg().map((x) => x.toFixed(1)).join(" ")} on ${os.availableParallelism()} cores`);
+
+  const grep = await timed("git", ["grep", "-l", "-F", ...names.flatMap((n) => ["-e", n]), "--", "*.c"], tree);
+  log(`git grep -l (candidate files)     ${grep.ms.toFixed(0).padStart(6)} ms  ${grep.lines} files   (issue: ~1 s)`);
+
+  const scans = [];
+  for (let i = 0; i < 3; i++) scans.push(await scanInChild(tree));
+  const last = scans[scans.length - 1]!;
+  log(
+    `whole-tree scan (median of 3)     ${median(scans.map((s) => s.ms)).toFixed(0).padStart(6)} ms  target <= 3000 ms  ` +
+      `(runs: ${scans.map((s) => s.ms.toFixed(0)).join(", ")})`,
+  );
+  log(`peak RSS of the scan process      ${Math.max(...scans.map((s) => s.rssMb)).toFixed(0).padStart(6)} MB  target <= 400 MB`);
+  log(`files ${last.files}, call sites ${last.sites}; units per class: ${Object.entries(last.counts).map(([k, v]) => `${k} ${v}`).join(", ")}`);
+
+  // Delta for a one-driver patch: drop the dispose from a real driver's remove path.
+  const driver = "drivers/irqchip/irq-ts4800.c";
+  const tmp = await mkdtemp(path.join(os.tmpdir(), "irqtriage-scan-bench-"));
+  try {
+    const text = await readFile(path.join(tree, driver), "utf8");
+    const patched = text.replace(/^.*irq_dispose_mapping\(.*\n/m, "");
+    await mkdir(path.join(tmp, path.dirname(driver)), { recursive: true });
+    await writeFile(path.join(tmp, driver), patched);
+    const times: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      const t0 = performance.now();
+      await analyzeDelta({ baseTree: tree, appliedTree: tmp, changedFiles: [driver], rules });
+      times.push(performance.now() - t0);
+    }
+    log(`delta, one-driver patch (median 7) ${median(times).toFixed(0).padStart(5)} ms  target <= 300 ms  (${driver})`);
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+
+  const spatch = spawnSync("spatch", ["--version"], { encoding: "utf8" });
+  if (spatch.status !== 0) {
+    log("spatch: not installed (apt-get install coccinelle) - comparison skipped");
+    return;
+  }
+  const cocci = path.join(os.tmpdir(), `irqtriage-callsites-${process.pid}.cocci`);
+  await writeFile(cocci, `@r@\nidentifier f = {${names.join(", ")}};\nexpression list es;\n@@\n* f(es)\n`);
+  try {
+    const sp = await timed("spatch", ["--use-gitgrep", "-j", "2", "--very-quiet", "--no-show-diff", "--sp-file", cocci, "--dir", "."], tree);
+    log(`spatch --use-gitgrep -j 2 (call-site rule) ${sp.ms.toFixed(0).padStart(6)} ms  ${sp.ok ? "" : "(spatch reported an error)"}`);
+  } finally {
+    await rm(cocci, { force: true });
+  }
+}
