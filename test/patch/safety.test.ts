@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { checkPatchSafety } from "../../src/patch/check-patch-safety.js";
 import { unquoteGitPath } from "../../src/patch/unquote-git-path.js";
@@ -157,5 +158,32 @@ describe("unquoteGitPath", () => {
     expect(unquoteGitPath('"a/\\056\\056/x"')).toBe("a/../x");
     expect(unquoteGitPath('"a/x" trailing')).toBeNull();
     expect(unquoteGitPath('"a/\\9"')).toBeNull();
+  });
+});
+
+describe("checkPatchSafety on the bad-input fixture mails (fixtures/mail/bad)", () => {
+  const dir = new URL("../../fixtures/mail/bad/", import.meta.url);
+  const body = (name: string): string => {
+    const raw = readFileSync(new URL(name, dir), "utf8");
+    return raw.slice(raw.indexOf("\n\n") + 2);
+  };
+  const expected: Record<string, string> = {
+    "05-absolute-path.eml": "absolute-path",
+    "06-dotdot-path.eml": "dot-dot",
+    "07-dotgit-path.eml": "git-dir",
+    "08-symlink-mode.eml": "symlink",
+    "09-submodule-mode.eml": "submodule",
+    "10-binary-patch.eml": "binary",
+  };
+  for (const [name, kind] of Object.entries(expected)) {
+    it(`refuses ${name} as ${kind}`, () => {
+      const p = checkPatchSafety(body(name), limits);
+      expect(p.map((x) => x.kind)).toContain(kind);
+      expect(p.every((x) => x.message.length > 10)).toBe(true);
+    });
+  }
+  it("passes the good mail and the one whose hunk counts lie (git apply refuses that one)", () => {
+    expect(checkPatchSafety(body("99-good-after-bad.eml"), limits)).toEqual([]);
+    expect(checkPatchSafety(body("04-lying-hunk.eml"), limits)).toEqual([]);
   });
 });
