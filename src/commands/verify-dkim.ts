@@ -21,7 +21,7 @@ export interface DkimSummary {
  * DMARC and BIMI are off: the bot reads list mail long after delivery, so only the signature
  * over the message itself means anything here.
  */
-export async function verifyDkim(raw: Buffer, opts: { resolver?: DnsResolver; now?: Date } = {}): Promise<DkimSummary> {
+export async function verifyDkim(raw: Buffer, opts: { resolver?: DnsResolver } = {}): Promise<DkimSummary> {
   const res = await authenticate(raw, {
     ...(opts.resolver ? { resolver: opts.resolver } : {}),
     disableArc: true,

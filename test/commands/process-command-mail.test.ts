@@ -2,6 +2,7 @@ import { Writable } from "node:stream";
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import { applyIgnores } from "../../src/commands/apply-ignores.js";
+import { renderSuppressedSection } from "../../src/commands/render-suppressed-section.js";
 import type { CommandsConfig } from "../../src/commands/commands-config.js";
 import { memoryCommandContext } from "../../src/commands/memory-command-context.js";
 import { commandReplyKey, processCommandMail, type CommandMailDeps } from "../../src/commands/process-command-mail.js";
@@ -184,6 +185,14 @@ describe("command mails (acceptance)", () => {
     expect(ctx.jobs).toEqual([]);
   });
 
+  it("reads the body itself when ingest kept a light message (text not parsed)", async () => {
+    const { ctx, deps } = setup({ requireDkim: false });
+    const m = await mail(commandMailRaw({ from: "maint@example.org", msgid: "light@x", inReplyTo: v2msg, body: "#irqtriage retest\r\n" }));
+    const out = await processCommandMail({ msg: { ...m.msg, text: "" }, raw: m.raw }, deps);
+    expect(out.status).toBe("answered");
+    expect(ctx.jobs).toHaveLength(1);
+  });
+
   it("ignores mail that is not a command mail and the bot's own mail", async () => {
     const { deps } = setup({ requireDkim: false });
     const plain = await processCommandMail(await mail(commandMailRaw({ from: "maint@example.org", msgid: "p1@x", body: "> #irqtriage retest\r\nNo.\r\n" })), deps);
@@ -223,7 +232,7 @@ describe("command mails (acceptance)", () => {
       intro: "irqtriage triaged v3.",
       sections: [
         { stage: "balance", title: "Findings", severity: "problem", body: kept.map((f) => `${f.id}: ${f.title}`).join("\n") },
-        { stage: "commands", title: "Suppressed by maintainers", severity: "info", body: lines.join("\n") },
+        renderSuppressedSection(lines) ?? { stage: "none", title: "missing", severity: "info", body: "" },
       ],
       from: "irqtriage <bot@irqtriage.example>",
       now: new Date("2026-11-25T13:00:00Z"),
@@ -231,6 +240,8 @@ describe("command mails (acceptance)", () => {
     const body = reply.eml.replace(/\r\n/g, "\n");
     expect(body).toMatch(/error-path-only-77: dispose only on the error path/);
     expect(body.replace(/\n\s*/g, " ")).toContain("suppressed: never-disposes-4f2a (ignored by maint@example.org on v2: the parent domain disposes it)");
+    expect(body).toMatch(/^Suppressed by maintainers$/m);
     expect(body).not.toMatch(/^never-disposes-4f2a:/m);
+    expect(renderSuppressedSection([])).toBeNull();
   });
 });
