@@ -39,6 +39,7 @@ async function main(): Promise<void> {
   const rulesDir = process.argv[3] ?? "rules";
   if (!mbox) throw new Error("usage: ingest-bench-worker <mbox> [rulesDir]");
   const stages = await loadStages();
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   const messages: MailMessage[] = [];
   let errors = 0;
@@ -51,6 +52,7 @@ async function main(): Promise<void> {
     }
   }
   const t1 = performance.now();
+  const c1 = process.cpuUsage(c0);
   let revisions: unknown[] = [];
   let lineages = -1;
   if (stages.buildSeries) {
@@ -66,6 +68,7 @@ async function main(): Promise<void> {
     for (const rev of revisions) if (stages.judgeRelevance(rev, rules).relevant) relevant++;
   }
   const t3 = performance.now();
+  const c3 = process.cpuUsage(c0);
   process.stdout.write(
     JSON.stringify({
       messages: messages.length,
@@ -78,6 +81,8 @@ async function main(): Promise<void> {
       seriesMs: stages.buildSeries ? t2 - t1 : null,
       relevanceMs: relevant >= 0 ? t3 - t2 : null,
       totalMs: t3 - t0,
+      ingestCpuMs: (c1.user + c1.system) / 1000,
+      totalCpuMs: (c3.user + c3.system) / 1000,
       maxRssKiB: process.resourceUsage().maxRSS,
     }) + "\n",
   );

@@ -40,13 +40,18 @@ export async function bench(log: (line: string) => void): Promise<void> {
     const r = JSON.parse(stdout.trim().split("\n").pop()!) as {
       messages: number; parsed: number; errors: number; lineages: number; revisions: number; relevant: number;
       ingestMs: number; seriesMs: number | null; relevanceMs: number | null; totalMs: number; maxRssKiB: number;
+      ingestCpuMs: number; totalCpuMs: number;
     };
     const totalS = r.totalMs / 1000;
     const rate = r.messages / totalS;
-    log(`ingest: ${r.messages} messages (${r.parsed} fully parsed, ${r.messages - r.parsed} header-only), ${r.errors} errors, ${(r.ingestMs / 1000).toFixed(2)} s`);
+    log(`ingest: ${r.messages} messages (${r.parsed} fully parsed, ${r.messages - r.parsed} header-only), ${r.errors} errors, ` +
+      `${(r.ingestMs / 1000).toFixed(2)} s wall = ${Math.round(r.messages / (r.ingestMs / 1000))} msgs/s; ` +
+      `${(r.ingestCpuMs / 1000).toFixed(2)} s CPU = ${Math.round(r.messages / (r.ingestCpuMs / 1000))} msgs per CPU-second`);
     log(`series: ${r.seriesMs === null ? "stage not present yet" : `${r.lineages} lineages, ${r.revisions} revisions, ${(r.seriesMs / 1000).toFixed(2)} s`}`);
     log(`relevance: ${r.relevanceMs === null ? "stage not present yet" : `${r.relevant} relevant revisions, ${(r.relevanceMs / 1000).toFixed(2)} s`}`);
-    log(`pipeline total: ${totalS.toFixed(2)} s = ${Math.round(rate)} msgs/s (target >= 10000)`);
+    log(`pipeline total: ${totalS.toFixed(2)} s = ${Math.round(rate)} msgs/s (target >= 10000); ` +
+      `${(r.totalCpuMs / 1000).toFixed(2)} s CPU = ${Math.round(r.messages / (r.totalCpuMs / 1000))} msgs per CPU-second`);
+    log(`load average while measuring: ${os.loadavg().map((l) => l.toFixed(1)).join(" ")} on ${os.cpus().length} CPUs (wall figures suffer on a shared machine)`);
     if (ms.status === 0) log(`ratio to git mailsplit: ${(totalS / mailsplitS).toFixed(2)}x (target <= 3x)`);
     log(`peak RSS: ${(r.maxRssKiB / 1024).toFixed(0)} MB (target <= 500 MB)`);
   } finally {

@@ -107,7 +107,8 @@ export async function parseMessage(raw: Buffer, source: string, opts: ParseMessa
     text,
     attachments,
     source,
-    raw: opts.keepRaw && mayCarryPatch(head.subject, text, attachments) ? raw : null,
+    // a copy: `raw` may be a view into a large read buffer (see RawMail)
+    raw: opts.keepRaw && mayCarryPatch(head.subject, text, attachments) ? Buffer.from(raw) : null,
     bodyParsed: true,
   };
   if (problems.length) msg.problems = problems;

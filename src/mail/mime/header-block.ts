@@ -67,9 +67,9 @@ export function readHeaderBlock(raw: Buffer, start = 0, wanted?: ReadonlySet<str
     }
     let colon = pos;
     while (colon < eol && raw[colon] !== 0x3a) colon++;
-    if (colon > pos && colon < eol) {
+    if (colon > pos && colon < eol && (keepTrace || !isTraceName(raw, pos, colon))) {
       const name = nameOf(raw, pos, colon);
-      if ((!wanted || wanted.has(name)) && (keepTrace || !TRACE_HEADERS.has(name))) {
+      if (!wanted || wanted.has(name)) {
         fields.push({ name, value: valueOf(raw, colon + 1, end, name) });
       }
     }
@@ -77,6 +77,16 @@ export function readHeaderBlock(raw: Buffer, start = 0, wanted?: ReadonlySet<str
     pos = end + 1;
   }
   return { fields, bodyStart, headerEnd };
+}
+
+/** TRACE_HEADERS test on the bytes, so the skipped lines never become strings at all. */
+function isTraceName(raw: Buffer, from: number, to: number): boolean {
+  const len = to - from;
+  const c = raw[from]! | 0x20;
+  if (c === 0x72 /* r */ ? len !== 8 : c === 0x64 /* d */ ? len !== 14 : c === 0x61 /* a */ ? len < 8 : c === 0x78 /* x */ ? len !== 10 && len !== 23 : true) {
+    return false;
+  }
+  return TRACE_HEADERS.has(raw.toString("latin1", from, to).toLowerCase());
 }
 
 const COMMON_NAMES = new Map<string, string>();

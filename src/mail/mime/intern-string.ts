@@ -12,8 +12,6 @@ export function intern(s: string): string {
   const hit = table.get(s);
   if (hit !== undefined) return hit;
   if (table.size >= MAX_ENTRIES) table.clear();
-  // flatten: a sliced or cons string would keep its (possibly large) parent alive
-  const flat = s.length ? (" " + s).slice(1) : s;
-  table.set(flat, flat);
-  return flat;
+  table.set(s, s);
+  return s;
 }

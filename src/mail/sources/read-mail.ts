@@ -4,7 +4,10 @@ import type { TriageError } from "../../triage/triage-result.js";
 import { MboxSplitter } from "./split-mbox.js";
 import { detectDirKind, detectFileKind } from "./detect-mail-kind.js";
 
-/** One message as bytes, and where it came from ("box.mbox#17", "dir/cur/123.host:2,S", "a.eml"). */
+/**
+ * One message as bytes, and where it came from ("box.mbox#17", "dir/cur/123.host:2,S", "a.eml").
+ * `raw` may be a view into a shared read buffer: copy it (`Buffer.from(raw)`) to keep it.
+ */
 export interface RawMail {
   raw: Buffer;
   source: string;

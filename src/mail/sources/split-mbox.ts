@@ -136,8 +136,10 @@ export class MboxSplitter {
       out.push({ index: this.index, oversize: size });
       return;
     }
-    // Always copy: the pieces are views into large read chunks that must not stay alive.
-    const raw = Buffer.concat(parts, size);
+    // A message inside one read chunk is handed out as a view (no copy, no allocation): callers
+    // that keep `raw` beyond the iteration must copy it (parseMessage does for kept raws), or a
+    // small message would keep a whole read chunk alive.
+    const raw = parts.length === 1 ? parts[0]! : Buffer.concat(parts, size);
     out.push({ index: this.index, raw: unquoteFrom(raw, this.format) });
   }
 }
