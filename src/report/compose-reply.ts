@@ -81,17 +81,16 @@ function attribution(target: ReplyTarget): string {
   return `On ${d}, ${who} wrote:`;
 }
 
-/** A short quote of the target: its first paragraph, at most 4 lines, then "[...]". */
+/** A short quote of the target: its first paragraph, at most 4 lines (re-wrapped to fit), then "[...]". */
 function shortQuote(text: string): string {
-  const lines = text.replace(/\r\n/g, "\n").split("\n");
-  const out: string[] = [];
-  for (const l of lines) {
-    if (out.length === 0 && l.trim() === "") continue;
+  const para: string[] = [];
+  for (const l of text.replace(/\r\n/g, "\n").split("\n")) {
+    if (para.length === 0 && l.trim() === "") continue;
     if (l.trim() === "" || l.startsWith("---") || l.startsWith("diff --git")) break;
-    out.push(l);
-    if (out.length === 4) break;
+    para.push(l.trim());
   }
-  const quoted = out.map((l) => (`> ${l}`.length > 72 ? `> ${l.slice(0, 64)} [...]` : `> ${l}`));
+  const lines = wrapText(para.join(" "), 70).split("\n");
+  const quoted = lines.slice(0, 4).map((l) => `> ${l}`);
   quoted.push(">", "> [...]");
   return quoted.join("\n");
 }

@@ -1,0 +1,10 @@
+import type { Config } from "../config/config.js";
+import type { RevisionStage } from "./revision-stage.js";
+
+/**
+ * The later stages the pipeline runs for a relevant revision, in order. Loaded lazily so that a
+ * plain `irqtriage run --no-stages` does not load tree-sitter.
+ */
+export async function defaultStages(_config: Config): Promise<RevisionStage[]> {
+  return [];
+}
