@@ -194,7 +194,7 @@ export async function generateLkmlMbox(file: string, opts: { messages: number; s
       cc.push(`${encName(p.name)} <${p.addr}>`);
     }
     const dateHdr = date.toUTCString().replace("GMT", "+0000");
-    let h =
+    const h =
       `From ${who.addr} ${asctime(date)}\n` +
       `Return-Path: <linux-kernel-owner@vger.kernel.org>\n` +
       `Received: from vger.kernel.org (vger.kernel.org [23.128.96.18])\n\tby smtp.lore.example (Postfix) with ESMTP id ${b64(10)}\n\tfor <list@lore.example>; ${dateHdr}\n` +
