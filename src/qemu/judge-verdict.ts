@@ -125,7 +125,7 @@ export function logExcerpt(lines: readonly string[], opts: { failed: boolean; ma
   let picked: string[];
   if (complaints.length) {
     const want = new Set<number>();
-    for (const c of complaints) for (let i = c.index; i < c.index + 12 && i < lines.length; i++) want.add(i);
+    for (const c of complaints) for (let i = Math.max(0, c.index - 1); i < c.index + 12 && i < lines.length; i++) want.add(i);
     picked = kernelLines.filter((x) => want.has(x.i)).map((x) => x.l);
   } else if (opts.failed) {
     picked = kernelLines.slice(-max).map((x) => x.l);

@@ -1,7 +1,6 @@
 import { Ajv, type ValidateFunction } from "ajv";
 import type { QemuScenario } from "./qemu-scenario.js";
 
-const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false });
 const compiled = new WeakMap<object, ValidateFunction>();
 
 export type ScenarioOutcome = { ok: true; scenario: QemuScenario } | { ok: false; problems: string[] };
@@ -13,7 +12,8 @@ export type ScenarioOutcome = { ok: true; scenario: QemuScenario } | { ok: false
 export function validateScenario(input: unknown, schema: object): ScenarioOutcome {
   let check = compiled.get(schema);
   if (!check) {
-    check = ajv.compile(schema);
+    // One Ajv per schema object: two loads of the same file carry the same $id.
+    check = new Ajv({ allErrors: true, useDefaults: true, strict: false }).compile(schema);
     compiled.set(schema, check);
   }
   const data: unknown = structuredClone(input ?? {});
