@@ -57,8 +57,12 @@ export function describeApply(rev: Revision, apply: ApplyResult, applied: Applie
     );
     return { stage: "apply", title: "Apply", body: lines.filter((l, i) => l !== "" || i > 1).join("\n"), severity: "problem" };
   }
-  lines.push(`Not applied: ${apply.baseReason ?? "skipped"}.`);
   const unsafe = applied?.unsafe ?? [];
-  for (const u of unsafe) for (const p of u.problems) lines.push(`- patch ${u.index}: ${p.message}`);
+  if (unsafe.length) {
+    lines.push("Not applied: git never saw this series, because it is unsafe:");
+    for (const u of unsafe) for (const p of u.problems) lines.push(`- patch ${u.index}: ${p.message}`);
+  } else {
+    lines.push(`Not applied: ${(apply.baseReason ?? "skipped").replace(/^not applied:\s*/i, "")}.`);
+  }
   return { stage: "apply", title: "Apply", body: lines.join("\n"), severity: unsafe.length ? "problem" : "notice" };
 }
