@@ -50,7 +50,8 @@ export function authorize(input: AuthorizeInput): AuthDecision {
   if (input.requireDkim) {
     const sigs = input.dkim?.signatures ?? [];
     const passing = sigs.filter((s) => s.result === "pass");
-    const aligned = passing.find((s) => dkimAligned(domain, s.domain));
+    // Both: ours (d= is the From: domain or a parent of it) and mailauth's public-suffix-aware one.
+    const aligned = passing.find((s) => s.aligned !== false && dkimAligned(domain, s.domain));
     if (aligned) {
       dkimDomain = aligned.domain;
       trusted = true;

@@ -10,6 +10,11 @@ export interface DkimSignature {
   result: string;
   /** Why, as mailauth says it (for the log and the command record). */
   comment: string;
+  /**
+   * mailauth's relaxed DMARC alignment of d= with the From: domain (organizational domains from
+   * the public-suffix list, so d=co.uk never aligns); undefined when not computed.
+   */
+  aligned?: boolean;
 }
 
 export interface DkimSummary {
@@ -39,6 +44,7 @@ export async function verifyDkim(raw: Buffer, opts: { resolver?: DnsResolver } =
       domain: r.signingDomain.toLowerCase(),
       result: String(r.status.result),
       comment: String(r.status.comment ?? ""),
+      aligned: Boolean(r.status.aligned),
     }));
   return { signatures };
 }

@@ -20,6 +20,7 @@ describe("authorize (matrix)", () => {
     ["forged From: signed by another domain", ["tglx@linutronix.de"], true, pass("evil.example"), "dkim-unaligned:untrusted"],
     ["broken signature", ["tglx@linutronix.de"], true, fail("linutronix.de"), "dkim-failed:untrusted"],
     ["unsigned", ["tglx@linutronix.de"], true, none, "dkim-missing:untrusted"],
+    ["d= a public suffix (mailauth: not aligned)", ["maint@example.org"], true, { signatures: [{ domain: "org", result: "pass", comment: "", aligned: false }] }, "dkim-unaligned:untrusted"],
     ["stranger with a valid signature", ["x@evil.example"], true, pass("evil.example"), "not-allowed:trusted"],
     ["two From: addresses", ["x@evil.example", "tglx@linutronix.de"], false, null, "several-from:untrusted"],
     ["no From:", [], false, null, "no-from:untrusted"],
