@@ -31,7 +31,8 @@ interface Submission {
  */
 function classify(node: ThreadNode): Submission | null {
   const message = node.message;
-  if (!message) return null;
+  // Every submission subject has a bracket tag; most list traffic has none (cheap early out).
+  if (!message || !message.subject.includes("[")) return null;
   const subject = parseSubject(message.subject);
   if (subject.reply || subject.forward) return null;
   // Pull requests: "[GIT PULL]" subjects, and request-pull text under a patch-like subject.
@@ -107,7 +108,7 @@ export function buildSeries(messages: readonly MailMessage[], opts: SeriesOption
         : `${anchor}|${addressKey(s.message.from)}|${s.subject.version}|${s.subject.total}|${s.subject.rfc}|${s.subject.resend}`;
     const g = groups.get(key);
     if (g) g.members.push(s);
-    else groups.set(key, { anchor, shape: key.startsWith("single:") ? null : key.slice(key.indexOf("|", anchor.length)), members: [s] });
+    else groups.set(key, { key, anchor, shape: key.startsWith("single:") ? null : key.slice(key.indexOf("|", anchor.length)), members: [s] });
   }
   mergeUnthreaded(groups, (opts.unthreadedWindowMinutes ?? 60) * 60_000);
 
@@ -125,19 +126,38 @@ export function buildSeries(messages: readonly MailMessage[], opts: SeriesOption
     }
   }
 
-  // Replies: find the nearest submission above each one; that is what it reviews.
+  // Replies: find the nearest submission above each one; that is what it reviews. Both walks
+  // are memoized per container so deep discussion threads stay linear.
   const claimed = new Set<string>(revisionOf.keys());
+  const ownerMemo = new Map<ThreadNode, ThreadNode | null>();
+  const targetMemo = new Map<ThreadNode, ThreadNode | null>();
+  const climb = (start: ThreadNode | null, memo: Map<ThreadNode, ThreadNode | null>, stop: (n: ThreadNode) => boolean): ThreadNode | null => {
+    const path: ThreadNode[] = [];
+    let found: ThreadNode | null = null;
+    for (let p = start; p; p = p.parent) {
+      const known = memo.get(p);
+      if (known !== undefined) {
+        found = known;
+        break;
+      }
+      if (stop(p)) {
+        found = p;
+        break;
+      }
+      path.push(p);
+    }
+    for (const p of path) memo.set(p, found);
+    return found;
+  };
+  const isOwner = (p: ThreadNode): boolean => revisionOf.has(p.msgid);
+  const isTarget = (p: ThreadNode): boolean => !p.message || revisionOf.has(p.msgid);
   for (const node of threads.byId.values()) {
     const msg = node.message;
-    if (!msg || subs.has(node.msgid)) continue;
-    let target: ThreadNode | null = null;
-    let owner: { rev: Revision; index: number } | undefined;
-    for (let p = node.parent; p; p = p.parent) {
-      if (!target && (!p.message || revisionOf.has(p.msgid))) target = p;
-      owner = revisionOf.get(p.msgid);
-      if (owner) break;
-    }
-    if (!owner || !target) continue;
+    if (!msg || subs.has(node.msgid) || !node.parent) continue;
+    const ownerNode = climb(node.parent, ownerMemo, isOwner);
+    if (!ownerNode) continue;
+    const target = climb(node.parent, targetMemo, isTarget) ?? ownerNode;
+    const owner = revisionOf.get(ownerNode.msgid) as { rev: Revision; index: number };
     const rev = owner.rev;
     let patchIndex: number | null = revisionOf.get(target.msgid)?.index ?? null;
     if (patchIndex === null) {
@@ -167,6 +187,7 @@ export function buildSeries(messages: readonly MailMessage[], opts: SeriesOption
 }
 
 interface Group {
+  key: string;
   anchor: string;
   /** "|author|version|total|rfc|resend" for numbered series, null for singles and pulls. */
   shape: string | null;
@@ -199,7 +220,7 @@ function mergeUnthreaded(groups: Map<string, Group>, windowMs: number): void {
       const collide = g.members.some((s) => idx.has(s.subject.index));
       if (!collide && first(g) - last(into) <= windowMs) {
         into.members.push(...g.members);
-        for (const [k, v] of groups) if (v === g) groups.delete(k);
+        groups.delete(g.key);
       } else {
         into = g;
       }

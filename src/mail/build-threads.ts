@@ -109,24 +109,43 @@ export function buildThreads(messages: readonly MailMessage[]): ThreadSet {
   // Process in a canonical order so the result never depends on mailbox order.
   const ordered = [...kept.values()].sort((a, b) => (a.msgid < b.msgid ? -1 : a.msgid > b.msgid ? 1 : 0));
   for (const m of ordered) node(m.msgid).message = m;
-  // Pass 1: links implied by References chains, only where no parent is known yet (JWZ).
-  for (const m of ordered) {
-    const chain = declaredAncestry(m);
+  const chains = ordered.map(declaredAncestry);
+  // Pass 1: links implied by References chains, only for containers of messages we do not have
+  // (a message we have states its own parent in pass 2) and only where none is known yet (JWZ).
+  for (const chain of chains) {
     for (let i = 1; i < chain.length; i++) {
+      const cid = chain[i] as string;
+      if (kept.has(cid)) continue;
+      const c = node(cid);
+      if (c.parent) continue;
       const p = node(chain[i - 1] as string);
-      const c = node(chain[i] as string);
-      if (c.parent || c.message) continue; // a real message states its own parent in pass 2
       if (!wouldLoop(c, p)) c.parent = p;
     }
   }
   // Pass 2: each message's own direct parent wins over guesses from other messages' chains.
-  for (const m of ordered) {
-    const chain = declaredAncestry(m);
-    const me = node(m.msgid);
+  ordered.forEach((m, i) => {
+    const chain = chains[i] as string[];
     const parentId = chain[chain.length - 1];
-    if (parentId === undefined) continue;
-    const p = node(parentId);
-    if (!wouldLoop(me, p)) me.parent = p;
+    if (parentId === undefined) return;
+    node(m.msgid).parent = node(parentId);
+  });
+  // Break the cycles pass 2 may have closed (a -> b -> a), in one linear sweep instead of a
+  // walk to the root per link: follow parents from each node in canonical order; meeting the
+  // current walk again means a loop, cut at the node whose parent closed it.
+  const stamp = new Map<ThreadNode, number>();
+  let walk = 0;
+  for (const start of [...byId.values()].sort((a, b) => (a.msgid < b.msgid ? -1 : a.msgid > b.msgid ? 1 : 0))) {
+    walk++;
+    for (let n: ThreadNode | null = start; n; n = n.parent) {
+      const seen = stamp.get(n);
+      if (seen !== undefined && seen !== walk) break; // joins a walk already known to end at a root
+      if (seen === walk) break;
+      stamp.set(n, walk);
+      if (n.parent && stamp.get(n.parent) === walk) {
+        n.parent = null;
+        break;
+      }
+    }
   }
   for (const n of byId.values()) if (n.parent) n.parent.children.push(n);
   const roots: ThreadNode[] = [];

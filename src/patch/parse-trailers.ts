@@ -98,6 +98,8 @@ export function parseCommitTrailers(commitMessage: string): Trailer[] {
  * replies (a Signed-off-by in a reply belongs to a suggested diff, not to the patch).
  */
 export function parseReplyTrailers(text: string): Trailer[] {
+  // Most replies carry no trailer at all: one scan for a candidate line before splitting.
+  if (!/^[ \t]*(?:[A-Za-z][A-Za-z-]*-by|fixes|link|closes):/im.test(text)) return [];
   const body = text.replace(/\r\n/g, "\n").split(/\n-- \n/)[0] ?? "";
   const out: Trailer[] = [];
   for (const line of unwrap(body.split("\n"))) {
