@@ -134,16 +134,19 @@ describe("GitHub mirror (acceptance)", () => {
     }
   });
 
-  it("rides out secondary rate limits (403 and 429 with retry-after) through octokit's throttling, and logs them", async () => {
+  it("rides out secondary rate limits (403 and 429 with retry-after) and a 502 through octokit's throttling and retry, and logs them", async () => {
     const fake = await new FakeGithub({ owner: "irq-mirror", repo: "linux", bareRepo: bare, tokens: ["ghp_test"] }).start();
     try {
       fake.fault({ method: "POST", path: /\/issues\/\d+\/comments$/, status: 403, message: "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.", retryAfter: 1 });
       fake.fault({ method: "POST", path: /\/check-runs$/, status: 429, message: "You have exceeded a secondary rate limit.", retryAfter: 1 });
+      fake.fault({ method: "GET", path: /^\/repos\/irq-mirror\/linux$/, status: 502, message: "Server Error" });
       const publisher = (await createPublisher(githubConfig(fake), { log, env: { IRQTRIAGE_GITHUB_TOKEN: "ghp_test" } })) as Publisher;
       const res = await publisher.publishRevision(rev(1, revisionCommit(1)));
       expect(res.commentId).not.toBeNull();
       const posts = fake.requests.filter((r) => r.method === "POST").map((r) => `${r.path.replace(/^\/repos\/irq-mirror\/linux/, "")} ${r.status}`);
       expect(posts).toEqual(["/pulls 201", "/check-runs 429", "/check-runs 201", "/issues/1/comments 403", "/issues/1/comments 201"]);
+      // A 502 from GitHub is retried by plugin-retry.
+      expect(fake.requests.filter((r) => r.path === "/repos/irq-mirror/linux").map((r) => r.status)).toEqual([502, 200]);
       expect(fake.checkRuns).toHaveLength(1);
       expect(fake.comments).toHaveLength(1);
       // The 403 goes through plugin-throttling's secondary-limit handler (ours, which logs); the 429
