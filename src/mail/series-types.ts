@@ -18,7 +18,8 @@ export interface SeriesSet {
 }
 
 export interface Lineage {
-  /** Message-ID of the first revision's first message (its cover letter, else patch 1). */
+  /** Message-ID of the first revision's first message: its cover letter, else its lowest-numbered
+   * patch present (patch 1 normally), else its pull request mail. Stable across runs. */
   id: string;
   /** Revisions in time order. */
   revisions: Revision[];
