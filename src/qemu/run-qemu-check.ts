@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, openSync, closeSync, constants as fsc } from "node:fs";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { ExternalError } from "../errors.js";
@@ -49,6 +49,55 @@ export interface QemuCheckOptions {
   signal?: AbortSignal;
 }
 
+const RUN_PREFIX = "irqtriage-qemu-";
+
+/**
+ * Remove run dirs (socket, pidfile, initramfs) left by an irqtriage process that was killed
+ * without a chance to clean up (kill -9). Its qemu died with it (pdeathsig); a dir is stale when
+ * the pid in its `owner` file is gone. Returns the removed paths.
+ */
+export async function sweepStaleRuns(tmpDir: string = os.tmpdir()): Promise<string[]> {
+  const removed: string[] = [];
+  let names: string[] = [];
+  try {
+    names = (await readdir(tmpDir)).filter((n) => n.startsWith(RUN_PREFIX));
+  } catch {
+    return removed;
+  }
+  for (const n of names) {
+    const dir = path.join(tmpDir, n);
+    let owner = 0;
+    try {
+      owner = Number((await readFile(path.join(dir, "owner"), "utf8")).trim());
+    } catch {
+      continue; // not ours, or still being created
+    }
+    let alive = false;
+    try {
+      process.kill(owner, 0);
+      alive = true;
+    } catch {
+      alive = false;
+    }
+    if (!alive) {
+      const pidfile = path.join(dir, "qemu.pid");
+      if (existsSync(pidfile)) {
+        try {
+          // pdeathsig should have killed it already; make sure (and only when it is still qemu).
+          const pid = Number((await readFile(pidfile, "utf8")).trim());
+          const comm = await readFile(`/proc/${pid}/comm`, "utf8").catch(() => "");
+          if (pid > 1 && comm.startsWith("qemu")) process.kill(pid, "SIGKILL");
+        } catch {
+          // gone
+        }
+      }
+      await rm(dir, { recursive: true, force: true });
+      removed.push(dir);
+    }
+  }
+  return removed;
+}
+
 /** Whether KVM guests produced output in this process (null: not tried yet). */
 let kvmBoots: boolean | null = null;
 
@@ -66,7 +115,7 @@ function reading(r: GuestReport): Reading {
   return { descriptors: r.descriptors, controllers: r.controllers, devices: r.devices };
 }
 
-interface PciDev {
+export interface PciDev {
   bus: number;
   slot: number;
   function: number;
@@ -120,7 +169,10 @@ export async function runQemuCheck(opts: QemuCheckOptions): Promise<QemuCheckRes
     const guess = release ? `/lib/modules/${release}` : null;
     modulesDir = guess && existsSync(path.join(guess, "modules.dep")) ? guess : null;
   }
-  const runDir = await mkdtemp(path.join(opts.tmpDir ?? os.tmpdir(), "irqtriage-qemu-"));
+  const tmpRoot = opts.tmpDir ?? os.tmpdir();
+  await sweepStaleRuns(tmpRoot);
+  const runDir = await mkdtemp(path.join(tmpRoot, RUN_PREFIX));
+  await writeFile(path.join(runDir, "owner"), String(process.pid));
   const runId = randomBytes(6).toString("hex");
   const rlog = log.child({ qemuRun: runId, scenario: scenario.name });
   const lines: string[] = [];

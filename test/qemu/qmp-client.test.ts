@@ -5,7 +5,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ExternalError } from "../../src/errors.js";
 import { QmpClient } from "../../src/qemu/qmp-client.js";
-import { findPciAddr } from "../../src/qemu/run-qemu-check.js";
+import { findPciAddr, type PciDev } from "../../src/qemu/run-qemu-check.js";
 
 // A real qemu, paused before the first instruction (-S) with no kernel: cheap, and enough to talk
 // QMP to (commands, errors, events, the PCI topology with a root port and a device).
@@ -56,7 +56,7 @@ describe("QmpClient against a real qemu-system-x86_64 -M q35 -S", () => {
 
   it("plugs a device behind the root port; query-pci shows the port as a bridge", async () => {
     await qmp.execute("device_add", { driver: "virtio-net-pci", id: "net1", bus: "rp1" });
-    const buses = await qmp.execute<Array<{ bus: number; devices: Array<{ qdev_id?: string; pci_bridge?: unknown }> }>>("query-pci");
+    const buses = await qmp.execute<Array<{ bus: number; devices: PciDev[] }>>("query-pci");
     expect(findPciAddr(buses, "rp1")).toBe("0000:00:10.0");
     expect(buses[0]?.devices.find((d) => d.qdev_id === "rp1")?.pci_bridge).toBeDefined();
     expect(findPciAddr(buses, "nope")).toBeNull();
