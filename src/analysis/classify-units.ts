@@ -10,6 +10,8 @@ export interface PathTag {
   root: string | null;
   refcounted: boolean;
   actions: string[];
+  /** The struct initializer of a struct-field root ("platform_driver foo_driver"). */
+  owner?: string;
   /** For irq_domain_ops roots: the counterpart field (.free of an .alloc) the core calls. */
   peer?: { field: string; value: string; line: number };
 }
@@ -18,7 +20,7 @@ interface Node {
   file: string;
   name: string;
   callers: { key: string | null; line: number; errorPath: boolean; actions: string[] }[];
-  roots: { kind: string; phase: string; peer?: { field: string; value: string; line: number } }[];
+  roots: { kind: string; phase: string; owner?: string; peer?: { field: string; value: string; line: number } }[];
   refcountRelease: boolean;
 }
 
@@ -52,7 +54,7 @@ function buildGraph(facts: FileFacts[]): Map<string, Node> {
     }
   }
   for (const f of facts) {
-    for (const r of f.roots) nodes.get(key(f.file, r.function))?.roots.push({ kind: r.kind, phase: r.phase, ...(r.peer ? { peer: r.peer } : {}) });
+    for (const r of f.roots) nodes.get(key(f.file, r.function))?.roots.push({ kind: r.kind, phase: r.phase, ...(r.owner ? { owner: r.owner } : {}), ...(r.peer ? { peer: r.peer } : {}) });
   }
   for (const f of facts) {
     for (const x of f.externalCalls) {
@@ -93,7 +95,7 @@ function tagsFor(site: SiteFact, file: string, nodes: Map<string, Node>, rules: 
     const refcounted = cur.refcounted || node.refcountRelease;
     for (const r of node.roots) {
       if (r.phase === "refcounted") continue;
-      tags.push({ phase: phaseOf(r.phase, cur.actions, rules), error: cur.error, kind: r.kind, root: node.name, refcounted, actions: cur.actions, ...(r.peer ? { peer: r.peer } : {}) });
+      tags.push({ phase: phaseOf(r.phase, cur.actions, rules), error: cur.error, kind: r.kind, root: node.name, refcounted, actions: cur.actions, ...(r.owner && node.file === file ? { owner: r.owner } : {}), ...(r.peer ? { peer: r.peer } : {}) });
     }
     if (node.roots.some((r) => r.phase !== "refcounted")) continue;
     const callers = node.callers.filter((c) => c.key !== null);
@@ -149,11 +151,32 @@ export function classifyUnits(facts: FileFacts[], rules: BalanceRules, onlyFiles
       byFamily.set(s.family, [...(byFamily.get(s.family) ?? []), v]);
     }
     for (const [family, views] of byFamily) {
-      const finding = classifyUnit(f, family, views);
-      if (finding) findings.push(finding);
+      for (const [owner, part] of splitByDriver(views)) {
+        const finding = classifyUnit(f, family, part, owner);
+        if (finding) findings.push(finding);
+      }
     }
   }
   return sortFindings(findings);
+}
+
+const driverKinds = new Set(["probe", "remove", "shutdown"]);
+
+/**
+ * A file with two drivers (mpc85xx_edac.c: the PCI and the L2 error drivers) holds two units:
+ * sites reached only from one driver's probe/remove belong to it; the rest stay with the file.
+ */
+function splitByDriver(views: SiteView[]): Map<string | null, SiteView[]> {
+  const ownersOf = (v: SiteView): Set<string> => new Set(v.tags.filter((t) => t.owner && driverKinds.has(t.kind)).map((t) => t.owner!));
+  const all = new Set(views.flatMap((v) => [...ownersOf(v)]));
+  if (all.size < 2) return new Map([[null, views]]);
+  const parts = new Map<string | null, SiteView[]>();
+  for (const v of views) {
+    const o = ownersOf(v);
+    const k = o.size === 1 ? [...o][0]! : null;
+    parts.set(k, [...(parts.get(k) ?? []), v]);
+  }
+  return parts;
 }
 
 export function sortFindings(findings: Finding[]): Finding[] {
@@ -170,7 +193,7 @@ const ownDomainCreates = new Set(["irq_create_mapping", "irq_create_mapping_affi
 /** Reached only from irq_domain_ops callbacks: the irqdomain core pairs .alloc/.free itself. */
 const domainInternal = (v: SiteView): boolean => v.tags.length > 0 && v.tags.every((t) => domainKinds.has(t.kind));
 
-function classifyUnit(f: FileFacts, family: string, views: SiteView[]): Finding | null {
+function classifyUnit(f: FileFacts, family: string, views: SiteView[], owner: string | null): Finding | null {
   const allCreates = views.filter((v) => v.site.role === "create");
   const allReleases = views.filter((v) => v.site.role === "release");
   if (!allCreates.length && !allReleases.length) return null;
@@ -252,15 +275,16 @@ function classifyUnit(f: FileFacts, family: string, views: SiteView[]): Finding 
       }
     }
   }
+  const driver = owner?.split(" ")[1];
   return {
-    id: `${family}:${f.file}`,
+    id: `${family}:${f.file}${driver ? `#${driver}` : ""}`,
     class: cls,
-    unit: f.file,
+    unit: driver ? `${f.file} (${driver})` : f.file,
     family,
     create: createRefs,
     release: releaseRefs,
     confidence,
     reason,
-    ...(f.units.length ? { drivers: f.units } : {}),
+    ...(owner ? { drivers: [owner] } : f.units.length ? { drivers: f.units } : {}),
   };
 }

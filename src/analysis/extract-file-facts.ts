@@ -331,6 +331,7 @@ export function extractFileFacts(
         if (spec) {
           units.add(owner);
           named(spec, name, line, `${owner.split(" ")[0]}.${field}`);
+          roots[roots.length - 1]!.owner = owner;
           const want = peerField[field];
           const peer = want ? vp.parent?.namedChildren.find((c) => c.type === "initializer_pair" && c.childForFieldName("designator")?.text === `.${want}`) : undefined;
           const value = peer?.childForFieldName("value");

@@ -59,6 +59,8 @@ export interface RootFact {
   line: number;
   /** How it was found: "platform_driver.probe", "module_init", "devm_add_action_or_reset". */
   via: string;
+  /** The initializer the field sits in ("platform_driver foo_driver"), for struct-field roots. */
+  owner?: string;
   /** The counterpart field of the same initializer (.alloc's .free, .map's .unmap), if set. */
   peer?: { field: string; value: string; line: number };
 }

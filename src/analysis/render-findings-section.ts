@@ -45,13 +45,25 @@ function site(label: string, r: SiteRef, width: number): string[] {
   return wrap(`${label} ${where} ${what}`, "    ", "        ", width);
 }
 
-function evidence(f: Finding, width: number, removed?: Finding | null): string[] {
+const sig = (r: SiteRef): string => `${r.api ?? ""}:${r.function}:${r.path ?? ""}`;
+
+/** Evidence of one change: the create, the release, and what the patch took away or added. */
+function evidence(after: Finding | null, before: Finding | null, width: number): string[] {
   const lines: string[] = [];
+  const f = after ?? before!;
   const c = f.create[0];
   if (c) lines.push(...site("create ", c, width));
-  const r = f.release[0];
-  if (r) lines.push(...site("release", r, width));
-  else if (removed?.release[0]) lines.push(...site("was    ", removed.release[0], width));
+  if (after && before) {
+    const now = new Set(after.release.map(sig));
+    const was = new Set(before.release.map(sig));
+    const removed = before.release.filter((r) => !now.has(sig(r)));
+    const added = after.release.filter((r) => !was.has(sig(r)));
+    for (const r of removed.slice(0, 2)) lines.push(...site("removed", r, width));
+    for (const r of added.slice(0, 2)) lines.push(...site("added  ", r, width));
+    if (!removed.length && !added.length && after.release[0]) lines.push(...site("release", after.release[0], width));
+  } else if (f.release[0]) {
+    lines.push(...site("release", f.release[0], width));
+  }
   return lines;
 }
 
@@ -84,9 +96,8 @@ export function renderFindingsSection(input: FindingsSectionInput, opts: Finding
       const from = c.before ? c.before.class : "none";
       const to = c.after ? c.after.class : "gone";
       out.push(...wrap(`- ${c.unit}: ${from} -> ${to}`, "", "  ", width));
-      const f = c.after ?? c.before!;
       if (c.after) out.push(...wrap(c.after.reason, "    ", "    ", width));
-      out.push(...evidence(f, width, c.before));
+      out.push(...evidence(c.after, c.before, width));
     }
     if (list.length > max) out.push(`  ... and ${list.length - max} more`);
     out.push("");
