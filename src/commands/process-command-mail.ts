@@ -1,15 +1,17 @@
-import { simpleParser } from "mailparser";
 import type { Config } from "../config/config.js";
 import type { Logger } from "../log/logger.js";
 import type { MailMessage } from "../mail/mail-message.js";
 import { composeReply } from "../report/compose-reply.js";
 import type { OutgoingReply } from "../report/outgoing-reply.js";
-import { authorize, type AuthDecision } from "./authorize.js";
+import type { AuthDecision } from "./authorize.js";
 import type { CommandContext, CommandRecord } from "./command-context.js";
 import { runHandler } from "./handlers/command-handlers.js";
-import { parseCommands, type CommandItem } from "./parse-commands.js";
+import { inspectCommandMail } from "./inspect-command-mail.js";
+import type { CommandItem } from "./parse-commands.js";
 import type { RateLimiter } from "./rate-limiter.js";
-import { verifyDkim, type DkimSummary, type DnsResolver } from "./verify-dkim.js";
+import type { DnsResolver } from "./verify-dkim.js";
+
+export { looksLikeCommandMail } from "./inspect-command-mail.js";
 
 export interface CommandMailDeps {
   config: Pick<Config, "commands" | "reply">;
@@ -40,26 +42,8 @@ export interface CommandMailOutcome {
   records: CommandRecord[];
 }
 
-/** Cheap test on raw bytes, before a full parse: could this mail carry a command? */
-export function looksLikeCommandMail(raw: Buffer): boolean {
-  return /^#irqtriage/im.test(raw.toString("latin1"));
-}
-
 /** The reply key of the answer to a command mail: one answer per command mail, ever. */
 export const commandReplyKey = (msgid: string): string => `command:${msgid}`;
-
-function fromAddresses(msg: MailMessage): string[] {
-  // Every From: header and every address in it: "From: a@x, b@y" or two From: headers are refused.
-  const values = msg.headers["from"] ?? [];
-  const found = values.flatMap((v) => v.match(/[^\s<>,;:"()]+@[^\s<>,;:"()]+/g) ?? []);
-  if (found.length === 0 && msg.from?.address) found.push(msg.from.address);
-  return found;
-}
-
-function isBotMail(msg: MailMessage): boolean {
-  const auto = (msg.headers["auto-submitted"] ?? []).some((v) => v.trim().toLowerCase() !== "no");
-  return auto || (msg.headers["x-irqtriage-key"] ?? []).length > 0;
-}
 
 function quoteLine(body: string, line: number): string {
   const text = (body.replace(/\r\n?/g, "\n").split("\n")[line - 1] ?? "").trimEnd();
@@ -80,36 +64,22 @@ function quoteLine(body: string, line: number): string {
  * "did not understand" and the other per-command answers.
  */
 export async function processCommandMail(mail: { msg: MailMessage; raw: Buffer }, deps: CommandMailDeps): Promise<CommandMailOutcome> {
-  const { msg, raw } = mail;
+  const { msg } = mail;
   const cfg = deps.config.commands;
   const now = (deps.now ?? (() => new Date()))();
   const log = deps.log.child({ msgid: msg.msgid, part: "commands" });
   const none = (status: CommandMailStatus): CommandMailOutcome => ({ status, reply: null, sender: null, auth: null, records: [] });
   if (!cfg.enabled) return none("not-a-command");
-  if (isBotMail(msg)) return none("bot-mail");
 
-  // Light messages (text not parsed by ingest) still deserve a look when they carry a command.
-  let body = msg.text;
-  if (body === "" && looksLikeCommandMail(raw)) body = (await simpleParser(raw)).text ?? "";
-  const items = parseCommands(body, { trees: cfg.trees.map((t) => t.name), maxCommands: cfg.maxPerMail });
-  if (items.length === 0) return none("not-a-command");
-
-  let dkim: DkimSummary | null = null;
-  if (cfg.requireDkim) {
-    try {
-      dkim = await verifyDkim(raw, deps.resolver ? { resolver: deps.resolver } : {});
-    } catch (err) {
-      log.warn({ err: (err as Error).message }, "DKIM verification failed to run");
-      dkim = { signatures: [] };
-    }
-  }
-  const auth = authorize({
-    fromAddresses: fromAddresses(msg),
-    allowlist: new Set(cfg.allowlist.map((a) => a.toLowerCase())),
-    maintainers: new Set(deps.maintainers),
-    requireDkim: cfg.requireDkim,
-    dkim,
+  const seen = await inspectCommandMail(mail, {
+    config: cfg,
+    maintainers: deps.maintainers,
+    log,
+    ...(deps.resolver ? { resolver: deps.resolver } : {}),
   });
+  if (seen.botMail) return none("bot-mail");
+  const { body, items, auth } = seen;
+  if (items.length === 0 || auth === null) return none("not-a-command");
   let lineage: string | null = null;
   const record = async (r: Omit<CommandRecord, "msgid" | "at" | "sender" | "lineage">): Promise<CommandRecord> => {
     const full = { ...r, msgid: msg.msgid, sender: auth.sender, lineage, at: now };
@@ -143,7 +113,7 @@ export async function processCommandMail(mail: { msg: MailMessage; raw: Buffer }
   if (!auth.ok) {
     const rec = await record({ line: null, verb: null, outcome: "refused", detail: `${auth.reason}: ${auth.detail}` });
     if (auth.untrusted) {
-      log.warn({ from: fromAddresses(msg), reason: auth.reason, detail: auth.detail }, "command mail refused: From: not trusted");
+      log.warn({ from: seen.fromAddresses, reason: auth.reason, detail: auth.detail }, "command mail refused: From: not trusted");
       return { status: "refused-untrusted", reply: null, sender: auth.sender, auth, records: [rec] };
     }
     log.warn({ sender: auth.sender, reason: auth.reason }, "command mail refused: sender not allowed");
