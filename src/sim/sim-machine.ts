@@ -157,13 +157,13 @@ export class SimMachine {
       s[dev] = devCode(PHASE_OUT, round, 0, 0, 0, 0);
     } else if (kind === KIND_PROBE_OK) {
       const failed = this.runProbe(s, dev, prog.probe, prog.probe.length);
-      if (failed >= 0) this.unwind(s, dev, prog.unwind);
+      if (failed >= 0) this.unwind(s, dev, prog.unwind, c);
       else s[dev] = ((s[dev] as number) & ~3) | PHASE_BOUND;
     } else {
       const stopAfter = kind - KIND_PROBE_FAIL + 1;
       const failed = this.runProbe(s, dev, prog.probe, stopAfter);
       if (failed < 0 && rec) rec.ops.push(`probe fails after ${prog.probe[stopAfter - 1]?.api ?? "?"}`);
-      this.unwind(s, dev, prog.unwind);
+      this.unwind(s, dev, prog.unwind, c);
     }
     this.rec = null;
     return this.pruned ? -1 : this.viol;
@@ -175,11 +175,18 @@ export class SimMachine {
     return `${name} probe (fails after op ${kind - KIND_PROBE_FAIL + 1})`;
   }
 
-  private unwind(s: Int32Array, dev: number, ops: CompiledOp[]): void {
+  private unwind(s: Int32Array, dev: number, ops: CompiledOp[], before: number): void {
     this.rec?.ops.push("error path:");
     this.runAll(s, dev, ops);
+    const c = s[dev] as number;
+    if (vslotOf(before) === 0 && !handlerOf(c)) {
+      // The failed probe's driver data is gone: a virq it looked up or mapped is no longer
+      // used by the device (references it leaked stay counted in the descriptor).
+      s[dev] = devCode(PHASE_PLUGGED, roundOf(c), 0, 0, 0, 0);
+      return;
+    }
     // The driver core may probe again later (deferred probe, rebind): back to "plugged".
-    s[dev] = ((s[dev] as number) & ~3) | PHASE_PLUGGED;
+    s[dev] = (c & ~3) | PHASE_PLUGGED;
   }
 
   private runAll(s: Int32Array, dev: number, ops: CompiledOp[]): void {
@@ -429,10 +436,15 @@ export class SimMachine {
       this.rec?.ops.push(`${op.api}(${v}) -> -EBUSY`);
       return false;
     }
-    if (h + 1 > MAX_HANDLERS) throw new InputError("handlers above model limit", "sim");
+    if (h + 1 > MAX_HANDLERS) {
+      this.pruned = true;
+      return true;
+    }
     sl = slotCode(1, lineOf(sl), refOf(sl), h + 1, shared ? 0 : 1, klOf(sl));
     s[this.slotOff + slot] = sl;
-    s[dev] = c | (1 << 13);
+    // The handler now sits on the descriptor behind this number (a reused one if stale), so
+    // free_irq() will find it there: the device now uses that incarnation.
+    s[dev] = (c | (1 << 13)) & ~(1 << 12);
     this.rec?.ops.push(`${op.api}(${v}${shared ? ", IRQF_SHARED" : ""}) -> ${h + 1} handler${h ? "s" : ""}`);
     return true;
   }

@@ -1,0 +1,101 @@
+import { describe, expect, it } from "vitest";
+import { compileScenario } from "../../src/sim/compile-scenario.js";
+import { findSemantics, simulate } from "../../src/sim/simulate.js";
+import { KIND_PLUG, KIND_PROBE_OK, KIND_UNPLUG, SimMachine, type Recorder } from "../../src/sim/sim-machine.js";
+import type { ScenarioSpec } from "../../src/sim/sim-types.js";
+import { rules } from "./sim-helpers.js";
+
+async function machine(semantics: string, scenario: ScenarioSpec): Promise<SimMachine> {
+  const rs = await rules();
+  return new SimMachine(compileScenario(scenario, findSemantics(rs, semantics), rs.topology, rs.classes));
+}
+
+function step(m: SimMachine, s: Int32Array, dev: string, kind: number): Recorder {
+  const i = m.model.devices.findIndex((d) => d.name === dev);
+  const rec: Recorder = { ops: [], notes: [] };
+  m.apply(s, i, kind, rec);
+  return rec;
+}
+
+const twoLines: ScenarioSpec = {
+  name: "two-lines",
+  description: "",
+  rounds: 1,
+  devices: [
+    { name: "dev1", class: "shared-dispose", line: "phb0-intx/1" },
+    { name: "dev2", class: "shared-dispose", line: "phb0-intx/1" },
+    { name: "dev3", class: "shared-dispose", line: "phb0-intx/2" },
+  ],
+};
+
+describe("SimMachine", () => {
+  it("hands out the lowest free virq, so a stale dispose hits a reused number (mainline)", async () => {
+    const m = await machine("mainline", twoLines);
+    const s = m.initial();
+    expect(step(m, s, "dev1", KIND_PLUG).ops.join()).toMatch(/-> virq 17 \(new\)/);
+    expect(step(m, s, "dev2", KIND_PLUG).ops.join()).toMatch(/-> virq 17 \(existing, no side effect\)/);
+    const r3 = step(m, s, "dev1", KIND_UNPLUG);
+    expect(r3.notes.map((n) => n.property)).toEqual(["premature-unmap"]);
+    // virq 17 is free again: the other line gets the same number.
+    expect(step(m, s, "dev3", KIND_PLUG).ops.join()).toMatch(/irq_create_mapping\(phb0-intx, 2\) -> virq 17 \(new\)/);
+    const r5 = step(m, s, "dev2", KIND_UNPLUG);
+    const props = r5.notes.map((n) => n.property);
+    expect(props).toContain("double-dispose");
+    expect(r5.notes.find((n) => n.property === "double-dispose")?.text).toMatch(/stale virq 17 was reused, now maps \(phb0-intx, 2\)/);
+    // ...and destroys dev3's mapping under it.
+    expect(r5.notes.find((n) => n.property === "premature-unmap")?.text).toMatch(/dev3 still uses virq 17/);
+  });
+
+  it("ppc kref list: the last BUS_NOTIFY_DEL_DEVICE disposes, earlier ones only drop the kref", async () => {
+    const m = await machine("ppc-kref", twoLines);
+    const s = m.initial();
+    step(m, s, "dev1", KIND_PLUG);
+    expect(step(m, s, "dev2", KIND_PLUG).ops.join()).toMatch(/kref_get -> kref 2/);
+    expect(step(m, s, "dev2", KIND_PROBE_OK).ops.join()).toMatch(/request_irq\(17, IRQF_SHARED\) -> 1 handler/);
+    const r = step(m, s, "dev1", KIND_UNPLUG);
+    expect(r.ops.join()).toMatch(/kref_put -> kref 1/);
+    expect(r.notes).toEqual([]);
+    const last = step(m, s, "dev2", KIND_UNPLUG);
+    expect(last.ops.join("; ")).toMatch(/free_irq\(17\); intx_list entry for virq 17: kref_put -> kref 0; ppc_pci_intx_release: irq_dispose_mapping\(17\)/);
+    expect(last.notes).toEqual([]);
+    expect(m.allOut(s)).toBe(true);
+    expect(m.leftovers(s)).toBe(false);
+  });
+
+  it("refcount-v3: create on an existing mapping takes a reference, teardown at zero", async () => {
+    const m = await machine("refcount-v3", twoLines);
+    const s = m.initial();
+    step(m, s, "dev1", KIND_PLUG);
+    expect(step(m, s, "dev2", KIND_PLUG).ops.join()).toMatch(/kobject_get: ref 2/);
+    expect(step(m, s, "dev1", KIND_UNPLUG).ops.join()).toMatch(/kobject_put -> ref 1/);
+    expect(step(m, s, "dev2", KIND_UNPLUG).ops.join()).toMatch(/kobject_put -> ref 0, irq_kobj_release: .*destroyed/);
+    expect(m.leftovers(s)).toBe(false);
+  });
+
+  it("exclusive handlers: a second request_irq on an MSI vector fails with -EBUSY", async () => {
+    const m = await machine("mainline", {
+      name: "x",
+      description: "",
+      rounds: 1,
+      devices: [{ name: "nvme", class: "msi-balanced", line: "pci-msi/0x800" }],
+    });
+    const s = m.initial();
+    step(m, s, "nvme", KIND_PLUG);
+    expect(step(m, s, "nvme", KIND_PROBE_OK).ops.join("; ")).toMatch(/request_irq\(17\) -> 1 handler/);
+  });
+
+  it("is deterministic: the same input gives the same states and traces", async () => {
+    const rs = await rules();
+    const a = simulate({ rules: rs, semantics: "mainline", scenario: twoLines }, { now: () => 0 });
+    const b = simulate({ rules: rs, semantics: "mainline", scenario: twoLines }, { now: () => 0 });
+    expect(a).toEqual(b);
+    expect(a.violations.length).toBeGreaterThan(0);
+  });
+
+  it("bounds states: maxStates stops the exploration and says so", async () => {
+    const rs = await rules();
+    const r = simulate({ rules: rs, semantics: "mainline", scenario: { ...twoLines, rounds: 3 } }, { maxStates: 50, symmetry: false });
+    expect(r.truncated).toBe(true);
+    expect(r.states).toBe(50);
+  });
+});
