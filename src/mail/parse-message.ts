@@ -3,7 +3,8 @@ import { simpleParser, type AddressObject, type ParsedMail } from "mailparser";
 import { InputError } from "../errors.js";
 import type { Address, MailAttachment, MailMessage, MailProblem } from "./mail-message.js";
 import { firstMessageId, messageIdList, parseAddresses, parseMailDate, scanHeaders, type HeaderScan } from "./header-scan.js";
-import { headerValue, type HeaderField } from "./mime/header-block.js";
+import { headerValue, REPEATING_HEADERS, type HeaderField } from "./mime/header-block.js";
+import { internList } from "./mime/intern-string.js";
 import { decodeCharset } from "./mime/decode-charset.js";
 import { transferDecode } from "./mime/transfer-decode.js";
 import { undoFlowed } from "./mime/undo-flowed.js";
@@ -125,8 +126,13 @@ export function headerRecord(fields: readonly HeaderField[]): Record<string, str
   const rec: Record<string, string[]> = {};
   for (const f of fields) {
     const list = rec[f.name];
-    if (list) list.push(f.value);
-    else rec[f.name] = [f.value];
+    if (list) {
+      // a second value: a shared single-value array must first become this message's own
+      if (Object.isFrozen(list)) rec[f.name] = [...list, f.value];
+      else list.push(f.value);
+    } else if (REPEATING_HEADERS.has(f.name)) {
+      rec[f.name] = internList(f.name, f.value);
+    } else rec[f.name] = [f.value];
   }
   return rec;
 }

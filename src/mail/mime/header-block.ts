@@ -103,7 +103,7 @@ function nameOf(raw: Buffer, from: number, to: number): string {
 }
 
 /** Fields whose values repeat across list mail and are worth sharing (see intern-string.ts). */
-const REPEATING = new Set(["mime-version", "precedence", "list-id", "list-subscribe", "list-unsubscribe", "list-archive", "list-post", "list-help", "x-mailing-list", "content-transfer-encoding", "content-type", "return-path", "sender", "to", "user-agent", "x-mailer", "content-disposition", "errors-to", "x-spam-checker-version"]);
+export const REPEATING_HEADERS: ReadonlySet<string> = new Set(["mime-version", "precedence", "list-id", "list-subscribe", "list-unsubscribe", "list-archive", "list-post", "list-help", "x-mailing-list", "content-transfer-encoding", "content-type", "return-path", "sender", "to", "user-agent", "x-mailer", "content-disposition", "errors-to", "x-spam-checker-version"]);
 
 function valueOf(raw: Buffer, from: number, to: number, name: string): string {
   // trim bytes first, so the string is not a slice that keeps an untrimmed parent alive
@@ -119,7 +119,7 @@ function valueOf(raw: Buffer, from: number, to: number, name: string): string {
   let v = raw.toString(high ? "utf8" : "latin1", from, to);
   if (high && v.includes("\ufffd")) v = raw.toString("latin1", from, to); // not UTF-8: keep bytes 1:1
   if (folded) v = v.replace(/\r?\n(?=[ \t])/g, "");
-  return REPEATING.has(name) ? intern(v) : v;
+  return REPEATING_HEADERS.has(name) ? intern(v) : v;
 }
 
 /** First value of a header (by lower-case name), or null. */

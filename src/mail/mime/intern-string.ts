@@ -15,3 +15,23 @@ export function intern(s: string): string {
   table.set(s, s);
   return s;
 }
+
+const lists = new Map<string, string[]>();
+
+/**
+ * A shared, frozen one-element array for a header that has a single repeating value (see
+ * REPEATING_HEADERS): `headers["list-id"]` of 100k list mails is then one array, not 100k.
+ * Frozen so that a consumer that tried to modify it would fail loudly instead of changing every
+ * message.
+ */
+export function internList(name: string, value: string): string[] {
+  if (value.length > MAX_LENGTH) return [value];
+  const key = `${name}\n${value}`;
+  let list = lists.get(key);
+  if (list === undefined) {
+    if (lists.size >= MAX_ENTRIES) lists.clear();
+    list = Object.freeze([value]) as unknown as string[];
+    lists.set(key, list);
+  }
+  return list;
+}
