@@ -64,6 +64,27 @@ describe.runIf(present)("corpus genirq-refcount-2020: threading, series, patches
     expect(set.duplicates).toEqual([]);
   });
 
+  it("threads: replies hang under what they answer, replies to replies included (13, 14, 15, 26)", () => {
+    const parent = (f: keyof typeof id): string | undefined => set.threads.byId.get(id[f])?.parent?.msgid;
+    expect(parent("01")).toBe(id["00"]);
+    expect(parent("02")).toBe(id["00"]);
+    expect(parent("03")).toBe(id["01"]);
+    expect(parent("04")).toBe(id["03"]);
+    expect(parent("07")).toBe(id["06"]);
+    expect(parent("08")).toBe(id["02"]);
+    expect(parent("13")).toBe(id["11"]);
+    expect(parent("14")).toBe(id["13"]);
+    expect(parent("15")).toBe(id["13"]);
+    expect(parent("26")).toBe(id["25"]);
+    // v4 5/8 is not in the corpus: an empty container under the v4 cover holds its replies.
+    const missing = set.threads.byId.get("20201124061720.86766-6-aik@ozlabs.ru");
+    expect(missing?.message).toBeNull();
+    expect(missing?.parent?.msgid).toBe(id["20"]);
+    expect(missing?.children.map((c) => c.msgid)).toEqual([id["25"]]);
+    // Four threads: RFC, v2, v3, v4 (the revisions are not threaded to each other).
+    expect(set.threads.roots.map((r) => r.msgid)).toEqual([id["00"], id["05"], id["10"], id["20"]]);
+  });
+
   it("one lineage, four revisions RFC(v1) -> v2 -> v3 -> v4, same author, across the v2->v3 rename", () => {
     expect(set.lineages).toHaveLength(1);
     expect(lineage.id).toBe(id["00"]);
