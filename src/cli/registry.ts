@@ -13,4 +13,5 @@ export const registry: Record<string, () => Promise<CliCommand>> = {
   scan: async () => (await import("./commands/scan.js")).command,
   qemu: async () => (await import("./commands/qemu.js")).command,
   sim: async () => (await import("./commands/sim.js")).command,
+  "check-command": async () => (await import("./commands/check-command.js")).command,
 };
