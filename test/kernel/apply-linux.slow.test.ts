@@ -96,7 +96,7 @@ describe("applySeries on the Linux mirror", () => {
         failed: null,
       });
       expect(readFileSync(path.join(a.worktree!, file), "utf8")).toBe(edited);
-      expect(git(mirrorPath, ["log", "-1", "--format=%an <%ae> %aI", a.commits[0]!]).trim()).toBe("Ada Lovelace <ada@example.org> 2024-03-04T05:06:07Z");
+      expect(git(mirrorPath, ["log", "-1", "--format=%an <%ae> %aI", a.commits[0]!]).trim()).toBe("Ada Lovelace <ada@example.org> 2024-03-04T05:06:07+00:00");
       expect(await mirror.changedFiles(base, a.commits[0]!)).toEqual([file]);
     } finally {
       await a.dispose();
