@@ -16,26 +16,37 @@ export interface FindingsSectionOptions {
   width?: number;
 }
 
-/** Word-wrap `text` to `width` with a hanging indent; breaks over-long words. */
+/** Word-wrap `text` to `width` with a hanging indent; words longer than a line are cut. */
 function wrap(text: string, indent: string, hang: string, width: number): string[] {
   const out: string[] = [];
   let line = indent;
+  const hasText = (): boolean => line.trim().length > 0;
   for (const word of text.split(/\s+/).filter(Boolean)) {
     let w = word;
-    while (line.length + (line.trim() ? 1 : 0) + w.length > width) {
-      if (line.trim()) {
+    for (;;) {
+      const sep = hasText() ? 1 : 0;
+      if (line.length + sep + w.length <= width) {
+        line += (sep ? " " : "") + w;
+        break;
+      }
+      if (hasText() && hang.length + w.length <= width) {
         out.push(line.trimEnd());
         line = hang;
         continue;
       }
-      const room = width - line.length;
-      out.push(line + w.slice(0, room));
+      // Longer than any line: fill this one and carry the rest.
+      const room = width - line.length - sep;
+      if (room <= 0) {
+        out.push(line.trimEnd());
+        line = hang;
+        continue;
+      }
+      out.push(line + (sep ? " " : "") + w.slice(0, room));
       w = w.slice(room);
       line = hang;
     }
-    line += (line.trim() ? " " : "") + w;
   }
-  if (line.trim()) out.push(line.trimEnd());
+  if (hasText()) out.push(line.trimEnd());
   return out;
 }
 

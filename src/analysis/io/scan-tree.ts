@@ -43,7 +43,7 @@ type Extract = (files: string[], seeds?: string[]) => Promise<WorkerReply>;
 interface Pool {
   run: Extract;
   /** Cross-file pass over the files each worker already read. */
-  rescan: (seeds: string[]) => Promise<WorkerReply[]>;
+  rescan: (seeds: string[], definedIn: Record<string, string[]>) => Promise<WorkerReply[]>;
   close: () => Promise<void>;
 }
 
@@ -55,7 +55,7 @@ function makePool(tree: string, rules: BalanceRules, n: number): Pool {
     let id = 0;
     return {
       run: async (files, seeds) => ({ id: id++, ...(await extractBatch(tree, files, rules, parser, seeds ? new Set(seeds) : undefined, keep)) }),
-      rescan: async (seeds) => [{ id: id++, ...(await extractBatch(tree, filesMentioning(keep, seeds), rules, parser, new Set(seeds))) }],
+      rescan: async (seeds, definedIn) => [{ id: id++, ...(await extractBatch(tree, filesMentioning(keep, seeds, definedIn), rules, parser, new Set(seeds))) }],
       close: async () => {},
     };
   }
@@ -99,14 +99,14 @@ function makePool(tree: string, rules: BalanceRules, n: number): Pool {
         pump();
       }),
     // Every worker at once (they are idle by then): each rescans the files it kept.
-    rescan: (seeds) =>
+    rescan: (seeds, definedIn) =>
       Promise.all(
         workers.map(
           (w) =>
             new Promise<WorkerReply>((resolve) => {
               const id = nextId++;
               direct.set(id, resolve);
-              w.postMessage({ id, files: [], rescan: seeds } satisfies WorkerJob);
+              w.postMessage({ id, files: [], rescan: seeds, definedIn } satisfies WorkerJob);
             }),
         ),
       ),
@@ -117,10 +117,10 @@ function makePool(tree: string, rules: BalanceRules, n: number): Pool {
 }
 
 /** Exported helpers that hold a site but have no root or caller in their own file. */
-export function danglingExports(facts: FileFacts[], rules: BalanceRules): { names: string[]; dirs: string[] } {
+export function danglingExports(facts: FileFacts[], rules: BalanceRules): { names: string[]; definedIn: Record<string, string[]> } {
   const api = new Set(rules.families.flatMap((f) => [...f.create, ...f.release, ...f.related]));
   const out = new Set<string>();
-  const dirs = new Set<string>();
+  const definedIn: Record<string, string[]> = {};
   for (const f of facts) {
     const rooted = new Set(f.roots.map((r) => r.function));
     for (const fn of f.functions) {
@@ -128,10 +128,10 @@ export function danglingExports(facts: FileFacts[], rules: BalanceRules): { name
       if (fn.callers.some((c) => c.caller !== null)) continue;
       if (fn.name.length < 6) continue;
       out.add(fn.name);
-      dirs.add(path.posix.dirname(f.file).replace(/^\.$/, ""));
+      (definedIn[fn.name] ??= []).push(f.file);
     }
   }
-  return { names: [...out].sort(), dirs: [...dirs].sort() };
+  return { names: [...out].sort(), definedIn };
 }
 
 /**
@@ -179,9 +179,9 @@ export async function scanTree(tree: string, opts: ScanOptions = {}): Promise<Sc
     if (opts.crossFile ?? !opts.files) {
       // Callers of an exported helper are looked for among the candidate files (kept in the
       // workers): a whole-tree `git grep -w` for ~200 common names costs more than the scan.
-      const { names: seeds } = danglingExports([...facts.values()], rules);
+      const { names: seeds, definedIn } = danglingExports([...facts.values()], rules);
       if (seeds.length) {
-        const replies = await pool.rescan(seeds);
+        const replies = await pool.rescan(seeds, definedIn);
         let files = 0;
         for (const r of replies) {
           files += r.facts.length;

@@ -13,6 +13,8 @@ export interface WorkerJob {
   seeds?: string[];
   /** Cross-file pass: re-extract, with these seeds, the kept files that mention one of them. */
   rescan?: string[];
+  /** Seed name -> files defining it (those files are not rescanned for it). */
+  definedIn?: Record<string, string[]>;
 }
 export interface WorkerReply {
   id: number;
@@ -44,13 +46,14 @@ export async function extractBatch(
 }
 
 /** The kept files that mention a seed as a whole word (identifiers checked against a set). */
-export function filesMentioning(keep: Map<string, string>, seeds: string[]): string[] {
+export function filesMentioning(keep: Map<string, string>, seeds: string[], definedIn: Record<string, string[]> = {}): string[] {
   if (!seeds.length) return [];
   const want = new Set(seeds);
   const out: string[] = [];
   for (const [file, text] of keep) {
     for (const m of text.matchAll(/[A-Za-z_][A-Za-z0-9_]{5,}/g)) {
-      if (want.has(m[0])) {
+      // The file that defines a helper mentions it too; only other files can call it across files.
+      if (want.has(m[0]) && !definedIn[m[0]]?.includes(file)) {
         out.push(file);
         break;
       }
@@ -66,7 +69,7 @@ if (parentPort && (workerData as { role?: string } | null)?.role === "irqtriage-
   // Texts of the files this worker parsed, for the cross-file pass; dropped after it.
   const keep = new Map<string, string>();
   port.on("message", (job: WorkerJob) => {
-    const files = job.rescan ? filesMentioning(keep, job.rescan) : job.files;
+    const files = job.rescan ? filesMentioning(keep, job.rescan, job.definedIn) : job.files;
     const seeds = job.rescan ?? job.seeds;
     void extractBatch(tree, files, rules, parser, seeds ? new Set(seeds) : undefined, keep).then((r) => {
       if (job.rescan) keep.clear();
