@@ -3,7 +3,7 @@ import type { Address } from "./mail-message.js";
 import { readHeaderBlock, type HeaderField } from "./mime/header-block.js";
 import { decodeWords } from "./mime/decode-words.js";
 import { parseParamValue } from "./mime/header-params.js";
-import { intern } from "./mime/intern-string.js";
+import { internAddress } from "./mime/intern-string.js";
 
 /** What a header-only look at a message tells (no mailparser, no body decoding). */
 export interface HeaderScan {
@@ -242,8 +242,8 @@ function fastAddresses(value: string): Address[] | null {
       } else if (name.includes('"') || name.includes("<") || name.includes(">")) return null;
       const address = m[2]!;
       if (address !== "" && !BARE.test(address)) return null;
-      out.push({ name: intern(decodeWords(name).trim()), address: intern(address) });
-    } else if (BARE.test(t)) out.push({ name: "", address: intern(t) });
+      out.push(internAddress(decodeWords(name).trim(), address));
+    } else if (BARE.test(t)) out.push(internAddress("", t));
     else return null;
   }
   return out;

@@ -35,3 +35,18 @@ export function internList(name: string, value: string): string[] {
   }
   return list;
 }
+
+const addresses = new Map<string, { name: string; address: string }>();
+
+/** A shared, frozen Address for a (name, address) pair seen before (list mail repeats people). */
+export function internAddress(name: string, address: string): { name: string; address: string } {
+  if (name.length + address.length > MAX_LENGTH) return { name, address };
+  const key = `${name}\n${address}`;
+  let a = addresses.get(key);
+  if (a === undefined) {
+    if (addresses.size >= MAX_ENTRIES) addresses.clear();
+    a = Object.freeze({ name: intern(name), address: intern(address) }) as { name: string; address: string };
+    addresses.set(key, a);
+  }
+  return a;
+}
