@@ -1,5 +1,5 @@
 import { extractPatch, quotesDiff, type ExtractedPatch } from "../patch/extract-patch.js";
-import { parseBaseInfo, parseReplyTrailers } from "../patch/parse-trailers.js";
+import { parseBaseInfo, parseReplyTrailers, trailerFromSender } from "../patch/parse-trailers.js";
 import type { TrailerRef } from "../triage/triage-result.js";
 import { buildThreads, type ThreadNode } from "./build-threads.js";
 import { addressKey, formatAddress } from "./format-address.js";
@@ -165,7 +165,9 @@ export function buildSeries(messages: readonly MailMessage[], opts: SeriesOption
       const subj = parseSubject(msg.subject);
       if (subj.index !== null && subj.total === rev.total && subj.version === rev.version) patchIndex = subj.index;
     }
-    const trailers = trailerRefs(msg, parseReplyTrailers(msg.text));
+    const given = parseReplyTrailers(msg.text);
+    const trailers = trailerRefs(msg, given.filter((t) => trailerFromSender(t, msg.from)));
+    const ignoredTrailers = trailerRefs(msg, given.filter((t) => !trailerFromSender(t, msg.from)));
     const review: Review = {
       msgid: msg.msgid,
       from: msg.from,
@@ -174,6 +176,7 @@ export function buildSeries(messages: readonly MailMessage[], opts: SeriesOption
       patchIndex,
       quotesDiff: quotesDiff(msg.text),
       trailers,
+      ignoredTrailers,
     };
     rev.reviews.push(review);
     claimed.add(msg.msgid);

@@ -65,7 +65,10 @@ export interface Review {
   patchIndex: number | null;
   /** It quotes a diff ("> diff --git", "> @@"): a code review, never a new patch. */
   quotesDiff: boolean;
+  /** Trailers the sender gave (they attach to the patch, or to every patch for a cover reply). */
   trailers: TrailerRef[];
+  /** Trailers in the reply naming someone else than the sender (relayed tags): not attached. */
+  ignoredTrailers: TrailerRef[];
 }
 
 export interface Revision {

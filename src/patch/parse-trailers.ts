@@ -130,3 +130,18 @@ export function parseBaseInfo(text: string): { baseCommit: string | null; prereq
   }
   return { baseCommit, prerequisitePatchIds };
 }
+
+/**
+ * Does a person trailer given in a reply come from that person? b4's rule (without --sloppy):
+ * the trailer's address is the sender's, or the trailer's name is the sender's name. A reply
+ * that relays someone else's tag ("Tina asked me to add: Tested-by: Tina <...>") does not
+ * count; the person has to send it. Non-person trailers (Fixes, Link) always count.
+ */
+export function trailerFromSender(t: Trailer, sender: { name: string; address: string } | null): boolean {
+  if (NON_PERSON.has(t.name.toLowerCase())) return true;
+  if (!sender) return false;
+  const addr = /<([^>]+)>/.exec(t.value)?.[1] ?? /\S+@\S+/.exec(t.value)?.[0] ?? "";
+  if (addr && addr.trim().toLowerCase() === sender.address.trim().toLowerCase()) return true;
+  const name = t.value.replace(/<[^>]*>.*$/, "").replace(/\s+/g, " ").trim().toLowerCase();
+  return name !== "" && name === sender.name.replace(/\s+/g, " ").trim().toLowerCase();
+}

@@ -55,6 +55,11 @@ describe("fixtures/mail/series: the cases the series builder must handle", () =>
     // Each reply trailer appears once in the revision's flat list.
     expect(v3.trailers.filter((t) => t.name === "Acked-by")).toHaveLength(1);
     expect(v3.baseCommit).toMatch(/^[0-9a-f]{40}$/);
+    // Rex relaying Tina's Tested-by for 1/3 is recorded on the review but not attached.
+    const relay = v3.reviews.find((r) => r.msgid === "relay3@irq.example.org");
+    expect(relay?.trailers).toEqual([]);
+    expect(relay?.ignoredTrailers.map((t) => t.value)).toEqual(["Tina Tester <tina@test.example.org>"]);
+    expect(v3.patches[0]?.trailers.some((t) => t.name === "Tested-by")).toBe(false);
   });
 
   it("a review quoting the v1 2/3 diff is a review, not a patch", () => {

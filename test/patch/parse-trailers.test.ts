@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseBaseInfo, parseCommitTrailers, parseReplyTrailers } from "../../src/patch/parse-trailers.js";
+import { parseBaseInfo, parseCommitTrailers, parseReplyTrailers, trailerFromSender } from "../../src/patch/parse-trailers.js";
 
 describe("parseCommitTrailers", () => {
   it("reads the last paragraph when it is a trailer block", () => {
@@ -93,5 +93,16 @@ describe("parseBaseInfo", () => {
       prerequisitePatchIds: ["b".repeat(40), "c".repeat(40)],
     });
     expect(parseBaseInfo("> base-commit: " + sha)).toEqual({ baseCommit: null, prerequisitePatchIds: [] });
+  });
+});
+
+describe("trailerFromSender", () => {
+  const rex = { name: "Rex Reviewer", address: "rex@irq.example.org" };
+  it("accepts the sender's own address or name, rejects relayed tags, always accepts Fixes", () => {
+    expect(trailerFromSender({ name: "Reviewed-by", value: "Rex R. <REX@irq.example.org>" }, rex)).toBe(true);
+    expect(trailerFromSender({ name: "Reviewed-by", value: "Rex Reviewer <rex@home.example.org>" }, rex)).toBe(true);
+    expect(trailerFromSender({ name: "Tested-by", value: "Tina Tester <tina@test.example.org>" }, rex)).toBe(false);
+    expect(trailerFromSender({ name: "Fixes", value: "0123456789ab (\"x\")" }, rex)).toBe(true);
+    expect(trailerFromSender({ name: "Acked-by", value: "a <a@b.c>" }, null)).toBe(false);
   });
 });
