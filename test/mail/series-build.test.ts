@@ -152,3 +152,50 @@ describe("titleSimilarity", () => {
     expect(titleSimilarity("gpio: fix leak", "gpio: fix leaks now")).toBe(0);
   });
 });
+
+describe("buildSeries on hostile input", () => {
+  it("never throws, and accounts for every message exactly once (patch, cover, review, or unclaimed)", async () => {
+    const { default: fc } = await import("fast-check");
+    const ids = ["a@x", "b@x", "c@x", "d@x", "e@x", "f@x"];
+    const subjects = ["[PATCH 0/2] x: y", "[PATCH 1/2] x: y", "[PATCH 2/2] x: z", "Re: [PATCH 1/2] x: y", "[PATCH v2] x: y", "[GIT PULL] x", "Fwd: [PATCH] q", "[", "[]]", "Re:", "[PATCH 3/2] odd", "[PATCH 0/0] zero"];
+    const arb = fc.array(
+      fc.record({
+        id: fc.constantFrom(...ids),
+        irt: fc.option(fc.constantFrom(...ids, "gone@x"), { nil: undefined }),
+        refs: fc.array(fc.constantFrom(...ids, "gone@x"), { maxLength: 3 }),
+        subject: fc.constantFrom(...subjects),
+        body: fc.constantFrom("", "prose\n", `x\n\nSigned-off-by: ${DANA}\n---\ndiff --git a/f b/f\n--- a/f\n+++ b/f\n@@ -1 +1 @@\n-a\n+b\n`, "> diff --git a/f b/f\nReviewed-by: Dana Dev <dana@dev.example.org>\n"),
+        from: fc.constantFrom(DANA, OTHER),
+      }),
+      { maxLength: 8 },
+    );
+    const samples = fc.sample(arb, { numRuns: 60, seed: 7 });
+    for (const sample of samples) {
+      const msgs: MailMessage[] = [];
+      for (const m of sample) msgs.push(await post({ id: m.id, subject: m.subject, from: m.from, ...(m.irt ? { irt: m.irt } : {}), refs: m.refs, body: m.body }));
+      const set = buildSeries(msgs);
+      const seen: string[] = [...set.unclaimed];
+      for (const l of set.lineages)
+        for (const r of l.revisions) {
+          if (r.cover) seen.push(r.cover.msgid);
+          if (r.pullMessage) seen.push(r.pullMessage.msgid);
+          seen.push(...r.patches.map((p) => p.msgid), ...r.superseded, ...r.reviews.map((v) => v.msgid));
+        }
+      const distinct = new Set(msgs.map((m) => m.msgid));
+      expect(seen.sort()).toEqual([...distinct].sort());
+    }
+  });
+
+  it("parseSubject-driven grouping survives any subject string", async () => {
+    const { default: fc } = await import("fast-check");
+    const { parseSubject } = await import("../../src/mail/parse-subject.js");
+    fc.assert(
+      fc.property(fc.string({ maxLength: 80 }), (s) => {
+        const p = parseSubject(s);
+        expect(p.version).toBeGreaterThanOrEqual(0);
+        expect(typeof p.title).toBe("string");
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
