@@ -9,6 +9,7 @@ const benches: Record<string, () => Promise<Bench>> = {
   // name: async () => (await import("./<name>-bench.js")).bench,
   ingest: async () => (await import("./ingest-bench.js")).bench,
   scan: async () => (await import("./scan-bench.js")).bench,
+  qemu: async () => (await import("./qemu-bench.js")).bench,
 };
 
 async function runBenches(): Promise<void> {
