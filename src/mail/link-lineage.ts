@@ -72,6 +72,15 @@ export function linkLineage(revisions: readonly Revision[], opts: LineageOptions
   const lineageOf = new Map<Revision, Revision[]>(); // revision -> the (shared) member list
   const linkOf = new Map<Revision, Candidate>();
   const gapMs = opts.maxTitleGapDays * 86_400_000;
+  // Title links only ever join revisions of one author: index by author so that a mailbox of
+  // thousands of unrelated series stays linear-ish instead of comparing every pair.
+  const byAuthor = new Map<string, Revision[]>();
+  for (const r of revs) {
+    const k = addressKey(r.author);
+    const list = byAuthor.get(k);
+    if (list) list.push(r);
+    else byAuthor.set(k, [r]);
+  }
 
   for (const r of revs) {
     const author = addressKey(r.author);
@@ -97,9 +106,9 @@ export function linkLineage(revisions: readonly Revision[], opts: LineageOptions
       }
     }
     const byTitle: Candidate[] = [];
-    for (const p of revs) {
+    for (const p of byAuthor.get(author) ?? []) {
       if (p === r) break; // only earlier ones (sorted by time)
-      if (seen.has(p) || addressKey(p.author) !== author || !versionFollows(p, r)) continue;
+      if (seen.has(p) || !versionFollows(p, r)) continue;
       if (time(r) - time(p) > gapMs) continue;
       const s = titleSimilarity(p.title, r.title);
       if (s >= opts.minTitleSimilarity) {
