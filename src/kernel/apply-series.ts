@@ -27,6 +27,8 @@ export interface ApplySeriesOptions {
   patches: readonly SeriesPatchInput[];
   /** The `base-commit:` trailer of the revision, or null. */
   baseCommit: string | null;
+  /** Indexes of 1..N not in the mailbox: a series with holes is not applied (skipped). */
+  missing?: readonly number[];
   /** Where the trailer came from, for the reason text ("the cover letter", "patch 1/3"). */
   baseCommitFrom?: string;
   /** Configured branch used when the trailer is absent or unknown to the mirror. */
@@ -114,6 +116,10 @@ export async function applySeries(opts: ApplySeriesOptions): Promise<AppliedSeri
   const timeoutMs = opts.timeoutMs ?? 600_000;
   const sig = opts.signal ? { signal: opts.signal } : {};
   if (opts.patches.length === 0) return skipped("no patches to apply");
+  if (opts.missing?.length) {
+    const list = opts.missing.slice(0, 10).join(", ") + (opts.missing.length > 10 ? ", ..." : "");
+    return skipped(`series incomplete: patch${opts.missing.length > 1 ? "es" : ""} ${list} missing`);
+  }
 
   const missingRaw = opts.patches.find((p) => p.message.raw === null);
   if (missingRaw) {

@@ -25,6 +25,13 @@ export function parseAmFailure(output: string, patchTexts: readonly string[]): A
 
   let position: number | null = null;
   let subject: string | null = null;
+  // Without "Patch failed at" (e.g. "Patch is empty."), the mail git stopped at is the last
+  // one it announced with "Applying:".
+  const applying = lines.filter((l) => l.startsWith("Applying: "));
+  if (applying.length) {
+    position = applying.length;
+    subject = applying.at(-1)!.slice("Applying: ".length);
+  }
   for (const l of lines) {
     const m = /^Patch failed at (\d+) ?(.*)$/.exec(l);
     if (m) {
@@ -62,7 +69,8 @@ export function parseAmFailure(output: string, patchTexts: readonly string[]): A
     }
     if (!file) {
       const last = errors.filter((e) => !e.startsWith("Patch failed at")).at(-1);
-      hunk = last ? last.replace(/^(error|fatal): /, "") : "git am failed";
+      const empty = lines.some((l) => l.startsWith("Patch is empty"));
+      hunk = empty ? "the mail carries no patch" : last ? last.replace(/^(error|fatal): /, "") : "git am failed";
     }
   }
 

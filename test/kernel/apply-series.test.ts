@@ -208,5 +208,8 @@ describe("applySeries", () => {
     expect(a.result.baseReason).toMatch(/no-such-branch is not in the mirror/);
     const b = await applySeries({ mirror, stateDir, patches: [], baseCommit: null, branch: "master", limits, name: "t" });
     expect(b.result.baseReason).toBe("no patches to apply");
+    const c = await applySeries({ mirror, stateDir, patches, missing: [3, 4], baseCommit: null, branch: "master", limits, name: "t" });
+    expect(c.result).toEqual({ status: "skipped", base: null, baseReason: "series incomplete: patches 3, 4 missing", failed: null });
+    expect(existsSync(path.join(stateDir, "worktrees"))).toBe(false);
   });
 });

@@ -47,7 +47,7 @@ describe("parseAmFailure", () => {
     expect(f).toMatchObject({ position: 1, file: "drivers/gone.c", line: null, hunk: "the file does not exist at the base" });
     const c = parseAmFailure("CONFLICT (content): Merge conflict in kernel/irq/irqdomain.c\nPatch failed at 0001 x\n", [PATCH]);
     expect(c).toMatchObject({ file: "kernel/irq/irqdomain.c", hunk: "3-way merge conflict" });
-    const none = parseAmFailure("Patch is empty.\nerror: something odd\n", [PATCH]);
+    const none = parseAmFailure("error: something odd\n", [PATCH]);
     expect(none).toMatchObject({ position: null, file: "", hunk: "something odd" });
   });
 
@@ -56,5 +56,12 @@ describe("parseAmFailure", () => {
     expect(findHunk(PATCH, "kernel/irq/other.c", 300)).toBeNull();
     const f = parseAmFailure("Patch failed at 0001 x\nerror: patch failed: kernel/irq/other.c:5\n", [PATCH]);
     expect(f.hunk).toBe("line 5");
+  });
+});
+
+describe("parseAmFailure without 'Patch failed at'", () => {
+  it("takes the last 'Applying:' mail as the one that stopped git am", () => {
+    const f = parseAmFailure("Applying: one\nApplying: two\nPatch is empty.\n", ["", ""]);
+    expect(f).toMatchObject({ position: 2, subject: "two", file: "", hunk: "the mail carries no patch" });
   });
 });
