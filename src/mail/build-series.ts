@@ -151,12 +151,45 @@ export function buildSeries(messages: readonly MailMessage[], opts: SeriesOption
   };
   const isOwner = (p: ThreadNode): boolean => revisionOf.has(p.msgid);
   const isTarget = (p: ThreadNode): boolean => !p.message || revisionOf.has(p.msgid);
+  // A reply that declares no parent at all (a mailer that drops In-Reply-To and References)
+  // is matched by its subject: "Re: " + exactly the subject tags and title of one submission,
+  // the latest one posted before it.
+  let bySubject: Map<string, ThreadNode[]> | null = null;
+  const subjectKey = (p: ParsedSubject): string => `${p.title.toLowerCase()}|${p.version}|${p.rfc}|${p.index ?? "-"}|${p.total ?? "-"}`;
+  const matchSubject = (msg: MailMessage): ThreadNode | null => {
+    const subj = parseSubject(msg.subject);
+    if (!subj.reply || !(subj.patch || subj.pull)) return null;
+    if (!bySubject) {
+      bySubject = new Map();
+      for (const s of subs.values()) {
+        if (!revisionOf.has(s.node.msgid)) continue;
+        const k = subjectKey(s.subject);
+        const list = bySubject.get(k);
+        if (list) list.push(s.node);
+        else bySubject.set(k, [s.node]);
+      }
+    }
+    let best: ThreadNode | null = null;
+    for (const n of bySubject.get(subjectKey(subj)) ?? []) {
+      const t = n.message?.date?.getTime() ?? 0;
+      if (t <= time(msg) && (!best || t >= (best.message?.date?.getTime() ?? 0))) best = n;
+    }
+    return best;
+  };
   for (const node of threads.byId.values()) {
     const msg = node.message;
-    if (!msg || subs.has(node.msgid) || !node.parent) continue;
-    const ownerNode = climb(node.parent, ownerMemo, isOwner);
-    if (!ownerNode) continue;
-    const target = climb(node.parent, targetMemo, isTarget) ?? ownerNode;
+    if (!msg || subs.has(node.msgid)) continue;
+    let ownerNode: ThreadNode | null = null;
+    let target: ThreadNode | null = null;
+    let matchedBy: Review["matchedBy"] = "thread";
+    if (node.parent) {
+      ownerNode = climb(node.parent, ownerMemo, isOwner);
+      if (ownerNode) target = climb(node.parent, targetMemo, isTarget) ?? ownerNode;
+    } else if (msg.inReplyTo === null && msg.references.length === 0) {
+      ownerNode = target = matchSubject(msg);
+      matchedBy = "subject";
+    }
+    if (!ownerNode || !target) continue;
     const owner = revisionOf.get(ownerNode.msgid) as { rev: Revision; index: number };
     const rev = owner.rev;
     let patchIndex: number | null = revisionOf.get(target.msgid)?.index ?? null;
@@ -177,6 +210,7 @@ export function buildSeries(messages: readonly MailMessage[], opts: SeriesOption
       quotesDiff: quotesDiff(msg.text),
       trailers,
       ignoredTrailers,
+      matchedBy,
     };
     rev.reviews.push(review);
     claimed.add(msg.msgid);

@@ -69,6 +69,9 @@ export interface Review {
   trailers: TrailerRef[];
   /** Trailers in the reply naming someone else than the sender (relayed tags): not attached. */
   ignoredTrailers: TrailerRef[];
+  /** "thread": found through In-Reply-To/References; "subject": the reply declared no parent and
+   * its subject is "Re: " + exactly one submission's subject (the latest one before it). */
+  matchedBy: "thread" | "subject";
 }
 
 export interface Revision {

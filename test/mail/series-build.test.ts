@@ -135,6 +135,18 @@ describe("buildSeries", () => {
     expect(r[0]?.superseded).toEqual(["tw-1b@x"]);
   });
 
+  it("a reply without In-Reply-To/References is matched by its exact subject to the latest earlier posting", async () => {
+    const v2 = await series("sm", "v2", "irqdomain: subject match", 3);
+    const r = await post({ id: "nohdr@x", subject: "Re: [PATCH v2 2/3] sub: part 2 of irqdomain: subject match", from: OTHER, body: `Reviewed-by: ${OTHER}\n` });
+    const stray = await post({ id: "stray@x", subject: "Re: [PATCH v2 2/3] something else entirely", from: OTHER, body: "hm\n" });
+    const set = buildSeries([...v2, r, stray]);
+    const rev = set.lineages[0]?.revisions[0];
+    const review = rev?.reviews.find((x) => x.msgid === "nohdr@x");
+    expect([review?.matchedBy, review?.target, review?.patchIndex]).toEqual(["subject", "sm-2@x", 2]);
+    expect(rev?.patches[1]?.trailers.map((t) => t.name)).toEqual(["Signed-off-by", "Reviewed-by"]);
+    expect(set.unclaimed).toEqual(["stray@x"]);
+  });
+
   it("toRevisionResult gives the contract fields", async () => {
     const r = revs(await series("cr", "v2", "genirq: contract", 2))[0] as Revision;
     const out = toRevisionResult(r, { relevant: true, reasons: ["touches kernel/irq/irqdomain.c"] });
