@@ -46,6 +46,14 @@ function better(a: MailMessage, b: MailMessage): MailMessage {
  * corpus 03 has In-Reply-To 1/2 but References only the cover), so it goes last.
  */
 export function declaredAncestry(m: MailMessage): string[] {
+  // Fast path for the common shapes (no References, or References ending in In-Reply-To).
+  const refs0 = m.references;
+  if (refs0.length === 0) return m.inReplyTo && m.inReplyTo !== m.msgid ? [m.inReplyTo] : [];
+  if (refs0.length === 1 && refs0[0] !== m.msgid) {
+    const only = refs0[0] as string;
+    if (!m.inReplyTo || m.inReplyTo === m.msgid || m.inReplyTo === only) return [only];
+    return [only, m.inReplyTo];
+  }
   const refs = m.references.filter((r) => r !== m.msgid && r !== m.inReplyTo);
   if (m.inReplyTo && m.inReplyTo !== m.msgid) refs.push(m.inReplyTo);
   // A References list may repeat ids; keep the last occurrence (closest to the message).

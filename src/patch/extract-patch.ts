@@ -257,19 +257,10 @@ export function extractPatch(msg: MailMessage): ExtractedPatch | null {
   return null;
 }
 
-/** True when `text` quotes a diff ("> diff --git", "> @@ -1,2 +1,3 @@", "> --- a/x"). */
+/** A quoted diff line: "> diff --git", "> @@ -1,2 +1,3 @@", or "> --- a/x" over "> +++ b/x". */
+const QUOTED_DIFF = /^(?:>[ \t]?)+(?:diff --git |@@ -\d+(?:,\d+)? \+\d+(?:,\d+)? @@|--- [^\n]*\r?\n(?:>[ \t]?)+\+\+\+ )/m;
+
+/** True when `text` quotes a diff. One regex pass: runs on every reply in a patch thread. */
 export function quotesDiff(text: string): boolean {
-  const unquoted: string[] = [];
-  for (const line of text.split(/\r?\n/)) {
-    const m = /^((?:>[ \t]?)+)(.*)$/.exec(line);
-    if (m) unquoted.push(m[2] as string);
-    else unquoted.push("");
-  }
-  for (let i = 0; i < unquoted.length; i++) {
-    const l = unquoted[i] as string;
-    if (l.startsWith("diff --git ")) return true;
-    if (HUNK.test(l)) return true;
-    if (l.startsWith("--- ") && (unquoted[i + 1] ?? "").startsWith("+++ ")) return true;
-  }
-  return false;
+  return QUOTED_DIFF.test(text);
 }
