@@ -95,6 +95,39 @@ describe("worktrees", () => {
     }
   });
 
+  it("cleans up after a real crash: a process killed with SIGKILL while holding a worktree", async () => {
+    const { repo, stateDir } = setup();
+    // The child runs the built code (dist/, built by the global setup) like the daemon would.
+    const dist = new URL("../../dist/kernel/", import.meta.url).href;
+    const script = `
+      const { GitMirror } = await import(${JSON.stringify(dist + "git-mirror.js")});
+      const { createWorktree } = await import(${JSON.stringify(dist + "worktree.js")});
+      const wt = await createWorktree({ mirror: new GitMirror({ path: ${JSON.stringify(repo.dir)} }), stateDir: ${JSON.stringify(stateDir)}, name: "crashing", base: "HEAD" });
+      process.stdout.write(wt.path + "\\n");
+      setInterval(() => {}, 1000);
+    `;
+    const child = spawn(process.execPath, ["--input-type=module", "-e", script], { stdio: ["ignore", "pipe", "inherit"] });
+    const wtPath = await new Promise<string>((resolve, reject) => {
+      let out = "";
+      child.stdout.on("data", (b: Buffer) => {
+        out += b.toString();
+        if (out.includes("\n")) resolve(out.trim());
+      });
+      child.on("exit", (code) => reject(new Error(`child exited early (${code})`)));
+    });
+    expect(existsSync(path.join(wtPath, "a.c"))).toBe(true);
+    // While the owner runs, its worktree is left alone.
+    expect((await cleanupStaleWorktrees(stateDir)).kept).toEqual([wtPath]);
+    const exited = new Promise((r) => child.on("exit", r));
+    child.kill("SIGKILL");
+    await exited;
+    const report = await cleanupStaleWorktrees(stateDir);
+    expect(report.removed).toEqual([wtPath]);
+    expect(existsSync(wtPath)).toBe(false);
+    expect(readdirSync(path.join(stateDir, "worktrees"))).toEqual([]);
+    expect(registered(repo)).toEqual([repo.dir]);
+  });
+
   it("cleanupStaleWorktrees finds the mirror from the marker when none is given", async () => {
     const { repo, mirror, stateDir } = setup();
     const wt = await createWorktree({ mirror, stateDir, name: "crash", base: "HEAD" });
