@@ -14,7 +14,7 @@ export interface GitMirrorOptions {
 }
 
 /** Revisions the bot passes to git come from mails: only plain names, never options or ranges. */
-const SAFE_REV = /^(?!-)[A-Za-z0-9._\/@^{}~+-]{1,200}$/;
+const SAFE_REV = /^(?!-)[A-Za-z0-9._/@^{}~+-]{1,200}$/;
 
 export function isSafeRev(rev: string): boolean {
   return SAFE_REV.test(rev) && !rev.includes("..") && !rev.includes("@{");
