@@ -1,11 +1,14 @@
 /**
- * A bounded string intern table. List mail repeats the same short strings in every message
- * (List-Id, To: the list, Precedence, MIME-Version, common names and addresses); sharing one copy
- * keeps 100k messages in memory at a fraction of the size. Bounded so hostile input cannot grow it.
+ * Bounded intern tables. List mail repeats the same short strings, header values and people in
+ * every message (List-Id, To: the list, Precedence, MIME-Version, the regular reviewers); sharing
+ * one copy keeps 100k messages in memory at a fraction of the size. Bounded (cleared when full)
+ * so that hostile input cannot grow them. Lookups are keyed by the strings themselves (nested
+ * maps, no concatenated keys) so a hit costs a hash that V8 caches on the string.
  */
-const table = new Map<string, string>();
 const MAX_ENTRIES = 65536;
 const MAX_LENGTH = 200;
+
+const table = new Map<string, string>();
 
 export function intern(s: string): string {
   if (s.length > MAX_LENGTH) return s;
@@ -16,7 +19,8 @@ export function intern(s: string): string {
   return s;
 }
 
-const lists = new Map<string, string[]>();
+const lists = new Map<string, Map<string, string[]>>();
+let listCount = 0;
 
 /**
  * A shared, frozen one-element array for a header that has a single repeating value (see
@@ -26,27 +30,44 @@ const lists = new Map<string, string[]>();
  */
 export function internList(name: string, value: string): string[] {
   if (value.length > MAX_LENGTH) return [value];
-  const key = `${name}\n${value}`;
-  let list = lists.get(key);
+  let byValue = lists.get(name);
+  if (byValue === undefined) {
+    byValue = new Map();
+    lists.set(name, byValue);
+  }
+  let list = byValue.get(value);
   if (list === undefined) {
-    if (lists.size >= MAX_ENTRIES) lists.clear();
+    if (++listCount > MAX_ENTRIES) {
+      lists.clear();
+      listCount = 0;
+      return internList(name, value);
+    }
     list = Object.freeze([value]) as unknown as string[];
-    lists.set(key, list);
+    byValue.set(value, list);
   }
   return list;
 }
 
-const addresses = new Map<string, { name: string; address: string }>();
+const addresses = new Map<string, Map<string, { name: string; address: string }>>();
+let addressCount = 0;
 
 /** A shared, frozen Address for a (name, address) pair seen before (list mail repeats people). */
 export function internAddress(name: string, address: string): { name: string; address: string } {
   if (name.length + address.length > MAX_LENGTH) return { name, address };
-  const key = `${name}\n${address}`;
-  let a = addresses.get(key);
+  let byName = addresses.get(address);
+  if (byName === undefined) {
+    byName = new Map();
+    addresses.set(intern(address), byName);
+  }
+  let a = byName.get(name);
   if (a === undefined) {
-    if (addresses.size >= MAX_ENTRIES) addresses.clear();
+    if (++addressCount > MAX_ENTRIES) {
+      addresses.clear();
+      addressCount = 0;
+      return internAddress(name, address);
+    }
     a = Object.freeze({ name: intern(name), address: intern(address) }) as { name: string; address: string };
-    addresses.set(key, a);
+    byName.set(a.name, a);
   }
   return a;
 }
