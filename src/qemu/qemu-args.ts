@@ -9,6 +9,11 @@ export interface QemuArgsOptions {
   qmpSocket: string;
   pidfile: string;
   memoryMb: number;
+  /**
+   * Console loglevel (default: the kernel's, 7). 5 still prints every WARN, BUG, Oops and
+   * "nobody cared" but drops the info lines the log excerpt of a clean run is made of.
+   */
+  consoleLoglevel?: number;
   /** A unique `-name` so that a run's process can be found (tests poll for it). */
   name: string;
 }
@@ -25,6 +30,7 @@ export function qemuArgs(o: QemuArgsOptions): string[] {
     "panic=-1",
     "oops=panic",
     "rdinit=/init",
+    o.consoleLoglevel !== undefined ? `loglevel=${o.consoleLoglevel}` : "",
     "tsc=reliable",
     "no_timer_check",
     o.append,

@@ -134,9 +134,8 @@ export class QmpClient {
   /** Resolve when `cond()` holds, re-checked on every message; reject on timeout or close. */
   private waitFor(cond: () => boolean, timeoutMs: number, what: string, signal?: AbortSignal): Promise<void> {
     return new Promise((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined;
       const done = (err?: Error): void => {
-        if (timer) clearTimeout(timer);
+        clearTimeout(timer);
         signal?.removeEventListener("abort", onAbort);
         if (err) reject(err);
         else resolve();
@@ -147,7 +146,7 @@ export class QmpClient {
         if (this.closedError) return done(new ExternalError(`QMP closed while waiting for ${what}`, "qemu"));
         this.waiters.push(check);
       };
-      timer = setTimeout(() => done(new ExternalError(`timed out after ${timeoutMs} ms waiting for ${what}`, "qemu")), timeoutMs);
+      const timer = setTimeout(() => done(new ExternalError(`timed out after ${timeoutMs} ms waiting for ${what}`, "qemu")), timeoutMs);
       signal?.addEventListener("abort", onAbort, { once: true });
       check();
     });
