@@ -294,6 +294,23 @@ static const struct irq_domain_ops foo_ops = {
     expect(f.release[0]).toMatchObject({ function: "irq_domain_free_irqs_common", api: ".free" });
   });
 
+  it.each([
+    ["pci_driver .remove", "static struct pci_driver d = { .remove = fn };", "fn:remove:teardown"],
+    ["i2c_driver .probe_new", "static struct i2c_driver d = { .probe_new = fn };", "fn:probe:setup"],
+    ["platform_driver .shutdown", "static struct platform_driver d = { .shutdown = fn };", "fn:shutdown:teardown"],
+    ["irq_domain_ops .map", "static const struct irq_domain_ops o = { .map = fn };", "fn:domain-map:setup"],
+    ["irq_domain_ops .unmap", "static const struct irq_domain_ops o = { .unmap = fn };", "fn:domain-unmap:teardown"],
+    ["machine_desc .init_irq", "DT_MACHINE_START(X, \"x\") .init_irq = fn, MACHINE_END", "fn:boot:setup"],
+    ["subsys_initcall", "subsys_initcall(fn);", "fn:initcall:setup"],
+    ["machine_device_initcall", "machine_device_initcall(pseries, fn);", "fn:initcall:setup"],
+    ["cpuhp_setup_state", "static int __init t(void) { return cpuhp_setup_state(CPUHP_AP_ONLINE_DYN, \"x\", fn, NULL); }", "fn:cpuhp-online:setup"],
+    ["notifier_block .notifier_call", "static struct notifier_block nb = { .notifier_call = fn };", "fn:notifier:notifier"],
+    ["assigned gpio to_irq", "static int p(struct platform_device *pdev) { gc->to_irq = fn; return 0; }", "fn:to-irq:repeat"],
+  ])("root kind: %s", (_name, decl, want) => {
+    const src = `static int fn(void *a) { return irq_create_mapping(NULL, 1); }\n${decl}\n`;
+    expect(rootsOf(src)).toContain(want);
+  });
+
   it("struct fields are qualified: gpio_chip.free is not irq_domain_ops.free", () => {
     const src = `
 static void foo_free(struct gpio_chip *gc, unsigned int off) { irq_dispose_mapping(irq_find_mapping(d, off)); }

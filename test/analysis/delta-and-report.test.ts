@@ -232,3 +232,38 @@ describe("validateBalanceRules", () => {
     expect(ok.rules?.families[0]?.create).toEqual(["a"]);
   });
 });
+
+describe("balanceStage (pipeline stage)", () => {
+  it("reports a one-driver patch against the base commit of a real git mirror", async () => {
+    const { execFileSync } = await import("node:child_process");
+    const { validateConfig } = await import("../../src/config/validate-config.js");
+    const { silentLogger } = await import("../../src/log/logger.js");
+    const { balanceStage } = await import("../../src/analysis/io/balance-stage.js");
+    const git = (cwd: string, args: string[]): string => execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@t", ...args], { cwd, encoding: "utf8" }).trim();
+    const mirror = path.join(tmp, "mirror");
+    const file = "drivers/foo/foo.c";
+    const text = "static int foo_probe(struct platform_device *pdev)\n{\n\tp->irq = irq_of_parse_and_map(np, 0);\n\treturn 0;\n}\nstatic int foo_remove(struct platform_device *pdev)\n{\n\tirq_dispose_mapping(p->irq);\n\treturn 0;\n}\nstatic struct platform_driver foo_driver = { .probe = foo_probe, .remove = foo_remove };\n";
+    await mkdir(path.join(mirror, "drivers/foo"), { recursive: true });
+    await writeFile(path.join(mirror, file), text);
+    git(mirror, ["init", "-q", "-b", "master"]);
+    git(mirror, ["add", "."]);
+    git(mirror, ["commit", "-q", "-m", "base"]);
+    const base = git(mirror, ["rev-parse", "HEAD"]);
+    // The mirror's checkout moves on after the base; the stage must read files at the base commit.
+    await writeFile(path.join(mirror, file), text.replace("foo_remove(", "foo_remove2("));
+    git(mirror, ["commit", "-q", "-am", "later"]);
+    const applied = path.join(tmp, "wt");
+    git(mirror, ["worktree", "add", "-q", "-b", "series", applied, base]);
+    await writeFile(path.join(applied, file), text.replace("\tirq_dispose_mapping(p->irq);\n", ""));
+    git(applied, ["commit", "-q", "-am", "foo: drop dispose"]);
+    const diff = git(applied, ["format-patch", "--stdout", "-1"]);
+    const cfg = validateConfig({});
+    if (!cfg.ok) throw new Error(cfg.problems.join("; "));
+    const revision = {} as Parameters<ReturnType<typeof balanceStage>["run"]>[0]["revision"];
+    const out = await balanceStage({ rules }).run({ lineage: "l", revision, diffs: [diff], mirror, base, applied, config: cfg.config, log: silentLogger() });
+    expect(out?.section?.severity).toBe("problem");
+    expect(out?.section?.body).toContain("- drivers/foo/foo.c: balanced -> never-disposes");
+    expect(out?.section?.body).toContain("removed drivers/foo/foo.c:8 foo_remove()");
+    expect(JSON.parse(JSON.stringify(out?.details))).toMatchObject({ changedFiles: [file], core: null, fanout: null });
+  });
+});

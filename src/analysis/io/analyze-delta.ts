@@ -22,6 +22,8 @@ const run = promisify(execFile);
 export interface DeltaOptions {
   /** The base tree (mirror checkout or worktree at the series base). */
   baseTree: string;
+  /** Read base files at this commit of `baseTree`'s repository (`git show rev:file`) instead of its checkout. */
+  baseRev?: string | null;
   /** The tree with the patches applied; without it only the core fan-out is computed. */
   appliedTree?: string | null;
   /** Changed files (relative); default: from `diffText`, else `git diff --name-only` base..applied. */
@@ -54,8 +56,17 @@ async function readOrNull(p: string): Promise<string | null> {
   }
 }
 
-async function changedFromGit(baseTree: string, appliedTree: string): Promise<string[]> {
-  const { stdout: base } = await run("git", ["-C", baseTree, "rev-parse", "HEAD"]);
+async function showOrNull(repo: string, rev: string, file: string): Promise<string | null> {
+  try {
+    const { stdout } = await run("git", ["-C", repo, "show", `${rev}:${file}`], { maxBuffer: 1 << 26 });
+    return stdout;
+  } catch {
+    return null;
+  }
+}
+
+async function changedFromGit(baseTree: string, appliedTree: string, baseRev?: string | null): Promise<string[]> {
+  const { stdout: base } = await run("git", ["-C", baseTree, "rev-parse", baseRev ?? "HEAD"]);
   const { stdout } = await run("git", ["-C", appliedTree, "diff", "--name-only", base.trim(), "HEAD"], { maxBuffer: 1 << 24 });
   return stdout.split("\n").filter(Boolean);
 }
@@ -73,14 +84,14 @@ export async function analyzeDelta(opts: DeltaOptions): Promise<DeltaResult> {
   if (!changed && opts.diffText) {
     changed = parseDiff(opts.diffText).flatMap((f) => [f.from, f.to]).filter((x): x is string => !!x && x !== "/dev/null");
   }
-  if (!changed && opts.appliedTree) changed = await changedFromGit(opts.baseTree, opts.appliedTree);
+  if (!changed && opts.appliedTree) changed = await changedFromGit(opts.baseTree, opts.appliedTree, opts.baseRev);
   const files = [...new Set(changed ?? [])].filter((f) => f.endsWith(".c") && !f.split("/").includes("..")).sort();
 
   const parser = opts.parser ?? createCParser();
-  const side = async (tree: string): Promise<FileFacts[]> => {
+  const side = async (tree: string, rev?: string | null): Promise<FileFacts[]> => {
     const out: FileFacts[] = [];
     for (const f of files) {
-      const text = await readOrNull(path.join(tree, f));
+      const text = rev ? await showOrNull(tree, rev, f) : await readOrNull(path.join(tree, f));
       if (text !== null) out.push(extractFileFacts(f, text, rules, parser));
     }
     return out;
@@ -91,7 +102,7 @@ export async function analyzeDelta(opts: DeltaOptions): Promise<DeltaResult> {
   let after: Finding[] = [];
   let changes: DeltaChange[] = [];
   if (opts.appliedTree && files.length) {
-    const [b, a] = [await side(opts.baseTree), await side(opts.appliedTree)];
+    const [b, a] = [await side(opts.baseTree, opts.baseRev), await side(opts.appliedTree)];
     before = classifyUnits([...context, ...b], rules, only);
     after = classifyUnits([...context, ...a], rules, only);
     changes = compareFindings(before, after);

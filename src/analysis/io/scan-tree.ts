@@ -60,16 +60,18 @@ function makePool(tree: string, rules: BalanceRules, n: number): Pool {
     };
   }
   const url = workerUrl();
-  const workers = Array.from({ length: n }, () => new Worker(url, { workerData: { role: "irqtriage-scan", tree, rules } }));
+  // `node --input-type=module -e` passes its flag on to workers, where it is an error.
+  const execArgv = process.execArgv.filter((a) => !a.startsWith("--input-type") && a !== "-e" && a !== "--eval");
+  const workers = Array.from({ length: n }, () => new Worker(url, { execArgv, workerData: { role: "irqtriage-scan", tree, rules } }));
   const idle = [...workers];
   const queue: { job: WorkerJob; resolve: (r: WorkerReply) => void; reject: (e: Error) => void }[] = [];
-  const pending = new Map<number, { resolve: (r: WorkerReply) => void; worker: Worker }>();
+  const pending = new Map<number, { resolve: (r: WorkerReply) => void; reject: (e: Error) => void; worker: Worker }>();
   let nextId = 0;
   const pump = (): void => {
     while (idle.length && queue.length) {
       const w = idle.pop()!;
       const q = queue.shift()!;
-      pending.set(q.job.id, { resolve: q.resolve, worker: w });
+      pending.set(q.job.id, { resolve: q.resolve, reject: q.reject, worker: w });
       w.postMessage(q.job);
     }
   };
@@ -88,8 +90,17 @@ function makePool(tree: string, rules: BalanceRules, n: number): Pool {
       p?.resolve(r);
       pump();
     });
+    // A dead worker fails the whole scan (every waiting promise), rather than hanging it.
     w.on("error", (err) => {
       for (const q of queue.splice(0)) q.reject(err);
+      for (const [id, p] of pending) {
+        pending.delete(id);
+        p.reject(err);
+      }
+      for (const [id, d] of direct) {
+        direct.delete(id);
+        d({ id, facts: [], errors: [{ file: "*", message: err.message }] });
+      }
     });
   }
   return {
