@@ -122,9 +122,18 @@ export class ImapFollower {
     this.client = client;
     let closed = false;
     let newMail = true;
+    let onClosed: () => void = () => undefined;
+    const closedP = new Promise<never>((_resolve, reject) => {
+      onClosed = () => reject(new Error("IMAP connection closed"));
+    });
+    closedP.catch(() => undefined);
+    // A command in flight when the server goes away must not hang the session: every await on
+    // the connection races against its close.
+    const guard = <T>(p: Promise<T>): Promise<T> => Promise.race([p, closedP]);
     client.on("error", (err: Error) => log.warn({ err: err.message, mailbox: this.opts.mailbox }, "IMAP error"));
     client.on("close", () => {
       closed = true;
+      onClosed();
       this.wake?.();
     });
     client.on("exists", () => {
@@ -134,11 +143,12 @@ export class ImapFollower {
     });
     client.on("mailboxClose", () => {
       closed = true;
+      onClosed();
       this.wake?.();
     });
     try {
-      await client.connect();
-      const mb = await client.mailboxOpen(this.opts.mailbox);
+      await guard(client.connect());
+      const mb = await guard(client.mailboxOpen(this.opts.mailbox));
       const uidValidity = Number(mb.uidValidity);
       this.connected = true;
       this.touch();
@@ -158,11 +168,11 @@ export class ImapFollower {
           newMail = false;
           if (Date.now() - lastPoll >= this.opts.pollIntervalMs) {
             // Polling fallback: a NOOP makes the server report EXISTS even without IDLE.
-            await client.noop();
+            await guard(client.noop());
             if (client.mailbox && Number(client.mailbox.uidValidity) !== uidValidity) throw new Error("UIDVALIDITY changed while selected");
           }
           lastPoll = Date.now();
-          last = await this.catchUp(client, uidValidity, last);
+          last = await this.catchUp(client, uidValidity, last, guard);
           continue;
         }
         await this.sleep(Math.max(50, this.opts.pollIntervalMs - (Date.now() - lastPoll)));
@@ -177,8 +187,8 @@ export class ImapFollower {
   }
 
   /** Fetch every UID above `last` in batches; returns the new last UID. */
-  private async catchUp(client: ImapFlow, uidValidity: number, last: number): Promise<number> {
-    const found = await client.search({ uid: `${last + 1}:*` }, { uid: true });
+  private async catchUp(client: ImapFlow, uidValidity: number, last: number, guard: <T>(p: Promise<T>) => Promise<T>): Promise<number> {
+    const found = await guard(client.search({ uid: `${last + 1}:*` }, { uid: true }));
     // "n:*" also matches the highest UID when it is below n (RFC 3501 6.4.8): filter.
     const uids = (Array.isArray(found) ? found : []).filter((u) => u > last).sort((a, b) => a - b);
     if (!uids.length) return last;
@@ -186,7 +196,11 @@ export class ImapFollower {
     const batch = this.opts.batchSize ?? 200;
     for (let i = 0; i < uids.length && !this.stopped; i += batch) {
       const chunk = uids.slice(i, i + batch);
-      for await (const msg of client.fetch(chunk.join(","), { uid: true, source: true }, { uid: true })) {
+      const it = client.fetch(chunk.join(","), { uid: true, source: true }, { uid: true });
+      for (;;) {
+        const step = await guard(it.next());
+        if (step.done) break;
+        const msg = step.value;
         if (!msg.source || msg.uid <= last) continue;
         await this.opts.onMessage(msg.source, {
           mailbox: this.key,

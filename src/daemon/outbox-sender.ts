@@ -1,37 +1,131 @@
-import nodemailer from "nodemailer";
+import SMTPConnection from "nodemailer/lib/smtp-connection/index.js";
 import type { Logger } from "pino";
 import type { DaemonConfig, SmtpConfig } from "./daemon-config.js";
 import type { DaemonMetrics } from "./daemon-metrics.js";
 import type { OutboxEntry, Store } from "../store/store.js";
 
-/** The one thing the sender needs from SMTP; nodemailer in production, injectable in tests. */
+/** The one thing the sender needs from SMTP; nodemailer's SMTP client in production. */
 export interface MailSender {
+  /**
+   * Have a session ready to take a mail: connected, greeted, authenticated. Nothing is sent, so
+   * a failure here is always safe to retry. Splitting this from send() keeps the window in
+   * which a crash leaves a reply "in doubt" down to the MAIL/RCPT/DATA exchange itself.
+   */
+  ready(): Promise<void>;
   send(entry: OutboxEntry, envelopeFrom: string): Promise<void>;
   close(): void;
 }
 
-/** A nodemailer SMTP transport (one pooled connection, reused across replies). */
+/** SMTP through nodemailer's SMTPConnection: one connection, reused, checked with RSET. */
 export function smtpSender(cfg: SmtpConfig, password: string | undefined): MailSender {
-  if (!cfg.host) throw new Error("smtp.host is not configured");
-  const transport = nodemailer.createTransport({
-    host: cfg.host,
-    port: cfg.port,
-    secure: cfg.secure,
-    pool: true,
-    maxConnections: 1,
-    connectionTimeout: 10_000,
-    greetingTimeout: 10_000,
-    socketTimeout: 30_000,
-    ...(cfg.user ? { auth: { user: cfg.user, pass: password ?? "" } } : {}),
-    tls: { rejectUnauthorized: !cfg.allowSelfSigned },
-  });
+  const host = cfg.host;
+  if (!host) throw new Error("smtp.host is not configured");
+  let conn: SMTPConnection | null = null;
+  const drop = (): void => {
+    const c = conn;
+    conn = null;
+    try {
+      c?.close();
+    } catch {
+      // already closed
+    }
+  };
+  /**
+   * Run one SMTP exchange, failing when the connection ends or errors first: nodemailer does
+   * not always call back a command that was in flight when the server vanished.
+   */
+  const exchange = <T>(c: SMTPConnection, timeoutMs: number, fn: (done: (err: Error | null, v?: T) => void) => void): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      let settled = false;
+      const finish = (err: Error | null, v?: T): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        c.off("end", onEnd);
+        c.off("error", onError);
+        if (err) reject(err);
+        else resolve(v as T);
+      };
+      const onEnd = (): void => finish(new Error("SMTP connection closed"));
+      const onError = (err: Error): void => finish(err);
+      const timer = setTimeout(() => finish(new Error(`SMTP timed out after ${timeoutMs} ms`)), timeoutMs);
+      c.once("end", onEnd);
+      c.once("error", onError);
+      fn(finish);
+    });
+
+  const open = async (): Promise<SMTPConnection> => {
+    const c = new SMTPConnection({
+      host,
+      port: cfg.port,
+      secure: cfg.secure,
+      connectionTimeout: 10_000,
+      greetingTimeout: 10_000,
+      socketTimeout: 60_000,
+      tls: { rejectUnauthorized: !cfg.allowSelfSigned },
+    });
+    c.on("error", () => {
+      if (conn === c) conn = null;
+    });
+    c.on("end", () => {
+      if (conn === c) conn = null;
+    });
+    try {
+      // connect() reports failures as "error" events, not through its callback.
+      await exchange<void>(c, 30_000, (done) => c.connect((err) => done(err ?? null)));
+      if (cfg.user) {
+        await exchange<void>(c, 30_000, (done) => c.login({ user: cfg.user ?? "", pass: password ?? "" }, (err) => done(err ?? null)));
+      }
+    } catch (err) {
+      c.close();
+      throw err;
+    }
+    return c;
+  };
   return {
+    async ready() {
+      if (conn && !conn.destroyed) {
+        const c = conn;
+        const alive = await exchange<void>(c, 10_000, (done) => c.reset((err) => done(err ?? null))).then(
+          () => true,
+          () => false,
+        );
+        if (alive) return;
+        drop();
+      }
+      try {
+        conn = await open();
+      } catch (err) {
+        drop();
+        // Never got a session: certainly nothing sent.
+        throw Object.assign(err as Error, { command: (err as { command?: string }).command ?? "CONN" });
+      }
+    },
     async send(entry, envelopeFrom) {
-      // raw: the exact bytes the pipeline composed (headers included); nodemailer only frames them.
-      await transport.sendMail({ envelope: { from: envelopeFrom, to: [...entry.to, ...entry.cc] }, raw: entry.eml });
+      const c = conn;
+      if (!c) throw Object.assign(new Error("no SMTP session"), { command: "CONN" });
+      try {
+        await exchange<void>(c, 120_000, (done) =>
+          // The exact bytes the pipeline composed (headers included); dot-stuffing is the client's.
+          c.send({ from: envelopeFrom, to: [...entry.to, ...entry.cc] }, entry.eml, (err, info) => {
+            if (err) done(err);
+            else if (info.accepted.length === 0) done(Object.assign(new Error(`all recipients refused: ${info.response}`), { responseCode: 550 }));
+            else done(null);
+          }),
+        );
+      } catch (err) {
+        drop();
+        throw err;
+      }
     },
     close() {
-      transport.close();
+      const c = conn;
+      conn = null;
+      try {
+        c?.quit();
+      } catch {
+        c?.close();
+      }
     },
   };
 }
@@ -67,6 +161,9 @@ export function certainlyNotSent(err: unknown): boolean {
  */
 export class OutboxSender {
   private inFlight = new Set<string>();
+  /** Consecutive failures to get an SMTP session, and when to try again (backoff). */
+  private readyFailures = 0;
+  private notBefore = 0;
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
   private busy: Promise<void> | null = null;
@@ -134,6 +231,16 @@ export class OutboxSender {
       if (!due.length) break;
       for (const e of due) {
         if (this.stopped) break;
+        if (this.now() < this.notBefore) return { sent, failed };
+        try {
+          await this.opts.sender.ready();
+          this.readyFailures = 0;
+        } catch (err) {
+          const delay = Math.min(cfg.retryMs * 2 ** Math.min(this.readyFailures++, 5), 300_000);
+          this.notBefore = this.now() + delay;
+          log.warn({ err: (err as Error).message, retryInMs: delay }, "SMTP not reachable; replies wait in the outbox");
+          return { sent, failed: failed + 1 };
+        }
         if (!(await store.markSending(e.key, this.now()))) continue;
         this.inFlight.add(e.key);
         try {

@@ -30,7 +30,7 @@ function config() {
     imap: { host: dovecot.host, port: dovecot.port, secure: false, user: dovecot.user, mailboxes: [MAILBOX], pollIntervalMs: 1_000, reconnectMinMs: 100, reconnectMaxMs: 1_000 },
     smtp: { host: smtp.host, port: smtp.port },
     reply: { from: "irqtriage <bot@irqtriage.test>" },
-    daemon: { settleMs: 200, incompleteGraceMs: 3_000, http: { port: 0 }, outbox: { sendIntervalMs: 200, retryMs: 200 } },
+    daemon: { shutdownGraceMs: 3_000, settleMs: 200, incompleteGraceMs: 3_000, http: { port: 0 }, outbox: { sendIntervalMs: 200, retryMs: 200 } },
   });
 }
 
@@ -56,11 +56,13 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  const t = Date.now();
   await daemon?.stop();
+  if (Date.now() - t > 5_000) console.warn(`daemon.stop() took ${Date.now() - t} ms`);
   await store?.close();
   await Promise.all([dovecot?.close(), smtp?.close()]);
   state?.remove();
-});
+}, 60_000);
 
 const files = [...(corpusPresent ? emlFiles(corpusDir) : []), ...emlFiles(seriesDir)];
 
@@ -81,7 +83,7 @@ describe("daemon over IMAP and SMTP", () => {
       await new Promise((r) => setTimeout(r, 150));
     }
 
-    const sink: ReturnType<typeof smtp.messages> = await waitFor("all replies", () => {
+    const sink = await waitFor("all replies", () => {
       const got = smtp.messages();
       return got.length >= expected.replies.length ? got : null;
     }, 45_000);
