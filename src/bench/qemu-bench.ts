@@ -21,21 +21,23 @@ export async function bench(log: (line: string) => void): Promise<void> {
   const scenario = scenarios.get("msi-hotplug");
   if (!scenario) throw new Error("msi-hotplug scenario missing");
   const med = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
-  if (existsSync(kernel)) {
+  const measure = async (image: string, patched: boolean): Promise<void> => {
     const boots: number[] = [];
     const cycles: number[] = [];
     let accel = "";
     for (let i = 0; i < 3; i++) {
-      const r = await runQemuCheck({ kernel, patched: false, scenario, cycles: 5, accel: "tcg", log: silentLogger() });
+      const r = await runQemuCheck({ kernel: image, patched, scenario, cycles: 5, accel: "tcg", log: silentLogger() });
       if (r.timings.bootToFirstReportMs !== null) boots.push(r.timings.bootToFirstReportMs);
       cycles.push(...r.timings.cycleMs);
       accel = r.accel;
       if (r.verdict !== "pass") log(`  run ${i + 1}: verdict ${r.verdict} (${r.reasons[0] ?? ""})`);
     }
-    log(`kernel ${kernel}, scenario msi-hotplug, accel ${accel}, 3 boots x 5 cycles`);
+    log(`kernel ${image}, scenario msi-hotplug, accel ${accel}, 3 boots x 5 cycles, load ${os.loadavg()[0]?.toFixed(1)}`);
     log(`boot to first report: median ${med(boots)} ms, max ${Math.max(...boots)} ms   (target <= 5000 ms TCG)`);
     log(`plug/unplug cycle:    median ${med(cycles)} ms, max ${Math.max(...cycles)} ms   (target <= 3000 ms)`);
-  } else log(`no kernel at ${kernel}: boot/cycle figures skipped`);
+  };
+  if (existsSync(kernel)) await measure(kernel, false);
+  else log(`no kernel at ${kernel}: boot/cycle figures skipped`);
 
   const mirror = process.env["IRQTRIAGE_LINUX_MIRROR"] ?? path.join(os.homedir(), ".cache", "irqtriage", "linux-6.1");
   if (!existsSync(path.join(mirror, ".git"))) {
@@ -59,6 +61,7 @@ export async function bench(log: (line: string) => void): Promise<void> {
     execFileSync("git", ["checkout", "--", "."], { cwd: wt });
     const back = await buildKernel({ worktree: wt, mirror, base, stateDir, fragment });
     log(`rebuild back to base: ${(back.ms / 1000).toFixed(1)} s`);
+    await measure(back.image, true);
   } finally {
     try {
       execFileSync("git", ["worktree", "remove", "--force", wt], { cwd: mirror, stdio: "ignore" });

@@ -1,3 +1,4 @@
+import type { ReportSection } from "../report/report-section.js";
 import { plotCountsAscii, plotCountsSvg, type CountSeries } from "./plot-counts.js";
 import type { QemuCheckResult } from "./qemu-check-result.js";
 
@@ -98,4 +99,14 @@ export function renderQemuMarkdown(r: QemuCheckResult): string {
     out.push("", plotCountsSvg(series, { title: `IRQ descriptors per cycle, ${r.scenario}` }));
   }
   return out.join("\n") + "\n";
+}
+
+/** The section as the reply composer takes it (src/report/report-section.ts). */
+export function qemuReportSection(r: QemuCheckResult): ReportSection {
+  return {
+    stage: "qemu",
+    title: "QEMU hot-plug check",
+    body: renderQemuSection(r),
+    severity: r.verdict === "pass" ? "info" : r.verdict === "inconclusive" ? "notice" : "problem",
+  };
 }

@@ -3,7 +3,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { plotCountsAscii, plotCountsSvg } from "../../src/qemu/plot-counts.js";
 import { toQemuJson, type QemuCheckResult } from "../../src/qemu/qemu-check-result.js";
-import { renderQemuMarkdown, renderQemuSection } from "../../src/qemu/render-qemu-section.js";
+import { qemuReportSection, renderQemuMarkdown, renderQemuSection } from "../../src/qemu/render-qemu-section.js";
 
 const fixtures = path.join(import.meta.dirname, "..", "..", "fixtures", "qemu");
 const load = (n: string): QemuCheckResult => JSON.parse(readFileSync(path.join(fixtures, `${n}.result.json`), "utf8")) as QemuCheckResult;
@@ -42,6 +42,12 @@ describe("renderQemuSection", () => {
     expect(text).toMatch(/^Verdict: INCONCLUSIVE.*not a pass/);
     expect(text).not.toMatch(/^Verdict: pass/m);
     expect(text).toContain("timed out after 90000 ms");
+  });
+
+  it("maps verdicts to reply severities", () => {
+    expect(qemuReportSection(load("tiny-leak-virtio-msix"))).toMatchObject({ stage: "qemu", severity: "problem" });
+    expect(qemuReportSection(load("debian-msi-hotplug")).severity).toBe("info");
+    expect(qemuReportSection({ ...load("debian-msi-hotplug"), verdict: "inconclusive" }).severity).toBe("notice");
   });
 
   it("markdown carries the text and an SVG plot", () => {
