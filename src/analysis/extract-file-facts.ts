@@ -126,10 +126,11 @@ function siteContext(call: CNode, def: CNode | null, rules: BalanceRules, loopMa
       case "case_statement": {
         // `case A: case B: stmt;` nests as empty case A then case B: collect the fallthrough labels.
         for (let c: CNode | null = n; c && c.type === "case_statement"; c = c.previousNamedSibling) {
+          // An earlier case with statements of its own ends the fallthrough chain.
+          if (c.id !== n.id && c.namedChildren.some((x) => x.type !== "comment" && x.id !== c!.childForFieldName("value")?.id)) break;
           const v = c.childForFieldName("value");
           const acts = v?.text.match(actionRe);
           if (acts) ctx.notifierActions.push(...acts);
-          if (c.id !== n.id && c.namedChildren.length > 1) break;
         }
         break;
       }

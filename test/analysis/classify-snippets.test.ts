@@ -136,6 +136,31 @@ void pcibios_bus_add_device(struct pci_dev *dev) { pcibios_setup_device(dev); }
     expect(f.create[0]).toMatchObject({ function: "map_line", path: "pcibios" });
   });
 
+  it("bus notifier switch: ADD creates (setup), DEL/UNBOUND (fallthrough labels) disposes per device", () => {
+    const src = `
+static int foo_notify(struct notifier_block *nb, unsigned long action, void *data)
+{
+	struct device *dev = data;
+
+	switch (action) {
+	case BUS_NOTIFY_ADD_DEVICE:
+		dev->irq = irq_create_mapping(foo_domain, to_hw(dev));
+		break;
+	case BUS_NOTIFY_UNBOUND_DRIVER:
+	case BUS_NOTIFY_DEL_DEVICE:
+		irq_dispose_mapping(dev->irq);
+		break;
+	}
+	return NOTIFY_OK;
+}
+static struct notifier_block foo_nb = { .notifier_call = foo_notify };
+`;
+    const f = one(src);
+    expect(f.class).toBe("shared-dispose");
+    expect(f.create[0]?.path).toBe("notifier:BUS_NOTIFY_ADD_DEVICE");
+    expect(f.release[0]?.path).toBe("notifier:BUS_NOTIFY_DEL_DEVICE|BUS_NOTIFY_UNBOUND_DRIVER");
+  });
+
   it("shared-dispose: an irqchip's remove disposes every hwirq it finds (list_for_each style and for loops)", () => {
     const src = `
 static int intc_remove(struct platform_device *pdev)
