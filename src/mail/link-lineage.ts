@@ -100,7 +100,7 @@ export function linkLineage(revisions: readonly Revision[], opts: LineageOptions
     }
     for (const m of mine) {
       // Message-IDs cited in the text: "<id@host>", ".../r/id@host", "lore.kernel.org/lkml/id@host/".
-      for (const hit of m.text.matchAll(/[</]([^\s<>/"]+@[^\s<>/"]+?)[>/\s]/g)) {
+      for (const hit of m.text.matchAll(/[</]([^\s<>/"@]+@[^\s<>/"@]+)[>/\s]/g)) {
         const p = ownerOf.get(hit[1] as string);
         if (p && p !== r && time(p) <= time(r) && addressKey(p.author) === author) add({ prev: p, rule: "link", score: 1 });
       }

@@ -166,7 +166,7 @@ export function extractFromText(text: string, kind: "inline" | "attachment", att
   const commitMessage = lines
     .slice(0, sep >= 0 ? sep : start)
     .join("\n")
-    .replace(/\s+$/, "");
+    .trimEnd();
   const tail = lines.slice(end).join("\n");
   const files = diffFiles(diffText);
   if (files.length === 0) return null;
@@ -183,7 +183,7 @@ export function extractFromText(text: string, kind: "inline" | "attachment", att
 }
 
 const PULL_SINCE = /^The following changes since commit ([0-9a-f]{40}):?\s*$/m;
-const PULL_AT = /are available in the Git repository at:\s*\n\s*\n?\s*(\S+)(?:[ \t]+(\S+))?/;
+const PULL_AT = /are available in the Git repository at:\s+(\S+)(?:[ \t]+(\S+))?/;
 const PULL_UPTO = /for you to fetch changes up to ([0-9a-f]{40}):?/;
 
 /** A `git request-pull` text, or null. */
@@ -203,9 +203,11 @@ export function parsePullRequest(text: string): PullRequest | null {
 export function diffstatFiles(text: string): PatchFile[] {
   const out: PatchFile[] = [];
   for (const line of text.split(/\r?\n/)) {
-    const m = /^ (\S.*?)\s+\|\s+(\d+|Bin\b)/.exec(line);
-    if (!m) continue;
-    let p = (m[1] as string).trim();
+    // Split at the bar instead of one regex: a lazy group before \s+ is quadratic on long lines.
+    const bar = line.indexOf("|");
+    if (bar < 2 || line.charAt(0) !== " " || line.charAt(1) === " " || !/^\s*(\d+|Bin\b)/.test(line.slice(bar + 1))) continue;
+    let p = line.slice(1, bar).trim();
+    if (p === "") continue;
     if (p.startsWith("...")) continue;
     p = p.replace(/\{[^}]*=> ([^}]*)\}/, "$1").replace(/^.* => /, "").replace(/\/\//g, "/");
     out.push({ path: p, oldPath: p, newPath: p, added: [], removed: [], newFile: false, deletedFile: false, hunks: [] });
@@ -227,7 +229,7 @@ export function extractPatch(msg: MailMessage): ExtractedPatch | null {
     const inline = extractFromText(msg.text, "inline", null);
     return {
       kind: "pull",
-      commitMessage: msg.text.split(PULL_SINCE)[0]?.replace(/\s+$/, "") ?? "",
+      commitMessage: msg.text.split(PULL_SINCE)[0]?.trimEnd() ?? "",
       diffText: inline?.diffText ?? "",
       files: inline?.files ?? diffstatFiles(msg.text),
       trailers: [],
@@ -248,7 +250,7 @@ export function extractPatch(msg: MailMessage): ExtractedPatch | null {
     if (found) {
       // The mail body is the commit message when the attachment is a bare diff.
       if (found.commitMessage === "" && msg.text.trim() !== "") {
-        const commitMessage = msg.text.replace(/\s+$/, "");
+        const commitMessage = msg.text.trimEnd();
         return { ...found, commitMessage, trailers: parseCommitTrailers(commitMessage) };
       }
       return found;

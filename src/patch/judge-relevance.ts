@@ -23,11 +23,27 @@ export interface JudgeableRevision {
   pullMessage?: JudgeablePatch | null;
 }
 
+// Strip C block comments by scanning: a lazy regex is quadratic on lines full of comment openers.
+function stripBlockComments(line: string): string {
+  let out = "";
+  let at = 0;
+  for (;;) {
+    const open = line.indexOf("/*", at);
+    if (open < 0) return out + line.slice(at);
+    out += line.slice(at, open);
+    const close = line.indexOf("*/", open + 2);
+    if (close < 0) return out;
+    at = close + 2;
+  }
+}
+
 /** Code of a line with comments removed, or "" for a line inside a block comment. */
 function codeOf(line: string): string {
   const t = line.trim();
-  if (t.startsWith("*") || t.startsWith("/*") || t.startsWith("//")) return t.startsWith("/*") && t.includes("*/") ? t.slice(t.indexOf("*/") + 2) : "";
-  return line.replace(/\/\*.*?\*\//g, "").replace(/\/\/.*$/, "");
+  if (t.startsWith("*") || t.startsWith("//")) return "";
+  const code = stripBlockComments(line);
+  const slashes = code.indexOf("//");
+  return slashes >= 0 ? code.slice(0, slashes) : code;
 }
 
 function countCalls(lines: readonly string[], rules: RelevanceRules): Map<string, number> {

@@ -35,7 +35,8 @@ const KNOWN: ReadonlyMap<string, string> = new Map(
 /** Names that carry no person (b4: "non-person trailers"). */
 const NON_PERSON = new Set(["fixes", "link", "closes", "base-commit", "prerequisite-patch-id"]);
 
-const LINE = /^([A-Za-z][A-Za-z0-9-]*):[ \t]+(\S.*?)\s*$/;
+// Linear on hostile input: no lazy group before a trailing \s* (values are trimmed by callers).
+const LINE = /^([A-Za-z][A-Za-z0-9-]*):[ \t]+(\S.*)$/;
 
 export function canonicalTrailerName(name: string): string | null {
   const lower = name.toLowerCase();
@@ -75,7 +76,7 @@ function unwrap(lines: string[]): string[] {
  * a trailer). Returns [] when the last paragraph is prose.
  */
 export function parseCommitTrailers(commitMessage: string): Trailer[] {
-  const lines = unwrap(commitMessage.replace(/\r\n/g, "\n").replace(/\s+$/, "").split("\n"));
+  const lines = unwrap(commitMessage.replace(/\r\n/g, "\n").trimEnd().split("\n"));
   let start = lines.length;
   while (start > 0 && (lines[start - 1] ?? "").trim() !== "") start--;
   const block = lines.slice(start);
