@@ -161,6 +161,31 @@ async function readRegular(file: string): Promise<Buffer | null> {
 }
 
 /**
+ * Make `srcDir` (a copy of the base) equal to `worktree` on the files a series changes now or a
+ * previous series changed (`previous`, reverted to the base this time). Files are rewritten only
+ * when their content differs, so make sees new mtimes exactly where the source changed.
+ * Returns the paths written or removed.
+ */
+export async function syncChangedFiles(worktree: string, srcDir: string, previous: readonly string[], changed: readonly string[]): Promise<string[]> {
+  const synced: string[] = [];
+  for (const rel of [...new Set([...previous, ...changed].map(safeRel))].sort()) {
+    // Unchanged files of the worktree equal the base, so the worktree is the truth for all.
+    const want = await readRegular(path.join(worktree, rel));
+    const dest = path.join(srcDir, rel);
+    const have = await readRegular(dest);
+    if (want === null && have !== null) {
+      await unlink(dest);
+      synced.push(rel);
+    } else if (want !== null && (have === null || !have.equals(want))) {
+      await mkdir(path.dirname(dest), { recursive: true });
+      await writeFile(dest, want);
+      synced.push(rel);
+    }
+  }
+  return synced;
+}
+
+/**
  * Build a bzImage of the worktree out of tree. One persistent source copy and O= dir per base
  * commit: the source copy is the base (git archive), and for each build only the files the series
  * changed (plus those a previous series changed, reverted to base) are rewritten, and only when
@@ -197,21 +222,7 @@ export async function buildKernel(opts: BuildKernelOptions): Promise<KernelBuild
     const changed = [...new Set([...diff.split("\0"), ...untracked.split("\0")].filter(Boolean).map(safeRel))].sort();
     const appliedFile = path.join(kdir, "applied.json");
     const previous: string[] = existsSync(appliedFile) ? (JSON.parse(await readFile(appliedFile, "utf8")) as string[]).map(safeRel) : [];
-    const synced: string[] = [];
-    for (const rel of [...new Set([...previous, ...changed])].sort()) {
-      // Unchanged files of the worktree equal the base, so the worktree is the truth for all.
-      const want = await readRegular(path.join(opts.worktree, rel));
-      const dest = path.join(srcDir, rel);
-      const have = await readRegular(dest);
-      if (want === null && have !== null) {
-        await unlink(dest);
-        synced.push(rel);
-      } else if (want !== null && (have === null || !have.equals(want))) {
-        await mkdir(path.dirname(dest), { recursive: true });
-        await writeFile(dest, want);
-        synced.push(rel);
-      }
-    }
+    const synced = await syncChangedFiles(opts.worktree, srcDir, previous, changed);
     await writeFile(appliedFile, JSON.stringify(changed));
     const fragmentText = await readFile(opts.fragment, "utf8");
     const hash = createHash("sha256").update(fragmentText).digest("hex");
