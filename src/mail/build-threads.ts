@@ -40,6 +40,9 @@ function better(a: MailMessage, b: MailMessage): MailMessage {
   return a; // first seen wins a tie: stable
 }
 
+/** How many declared ancestors (nearest first) threading looks at. */
+export const MAX_ANCESTRY = 256;
+
 /**
  * The parent chain a message declares, oldest first, its direct parent last. In-Reply-To names
  * the direct parent even when References is shorter (mailers often cut References to the root:
@@ -56,17 +59,19 @@ export function declaredAncestry(m: MailMessage): string[] {
   }
   const refs = m.references.filter((r) => r !== m.msgid && r !== m.inReplyTo);
   if (m.inReplyTo && m.inReplyTo !== m.msgid) refs.push(m.inReplyTo);
-  // A References list may repeat ids; keep the last occurrence (closest to the message).
+  // A References list may repeat ids; keep the last occurrence (closest to the message). Only
+  // the nearest MAX_ANCESTRY ancestors are kept: a hostile header of 100k ids must not make
+  // threading quadratic, and real threads are never that deep.
   const seen = new Set<string>();
   const out: string[] = [];
-  for (let i = refs.length - 1; i >= 0; i--) {
+  for (let i = refs.length - 1; i >= 0 && out.length < MAX_ANCESTRY; i--) {
     const r = refs[i] as string;
     if (!seen.has(r)) {
       seen.add(r);
-      out.unshift(r);
+      out.push(r);
     }
   }
-  return out;
+  return out.reverse();
 }
 
 function time(n: ThreadNode): number {

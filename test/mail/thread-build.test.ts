@@ -90,3 +90,12 @@ describe("buildThreads", () => {
     );
   });
 });
+
+describe("buildThreads on hostile headers", () => {
+  it("a References header of 100k ids neither hangs nor loses the direct parent", () => {
+    const refs = Array.from({ length: 100_000 }, (_, i) => `r${i}@x`);
+    const t = buildThreads([m("root"), m("big", { irt: "root", refs }), m("other", { refs: refs.slice(0, 50_000) })]);
+    expect(t.byId.get("big")?.parent?.msgid).toBe("root");
+    expect(t.byId.get("other")?.parent?.msgid).toBe("r49999@x");
+  });
+});
