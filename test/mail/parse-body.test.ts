@@ -111,4 +111,14 @@ describe("headers", () => {
     expect(s.subject).toBe(mp.subject);
     expect(s.from?.name).toBe(mp.from?.value[0]?.name);
   });
+
+  it("hostile header names cannot reach the prototype; trace headers stay out of `headers`", async () => {
+    const raw = Buffer.from("Received: from a by b\n__proto__: polluted\nconstructor: x\nMessage-ID: <h@x>\nSubject: s\n\nbody\n");
+    const m = await parseMessage(raw, "t");
+    expect(Object.getPrototypeOf(m.headers)).toBe(Object.prototype);
+    expect(Object.getOwnPropertyDescriptor(m.headers, "__proto__")?.value).toEqual(["polluted"]);
+    expect(m.headers["constructor"]).toEqual(["x"]);
+    expect(m.headers["received"]).toBeUndefined();
+    expect(({} as Record<string, unknown>)["polluted"]).toBeUndefined();
+  });
 });

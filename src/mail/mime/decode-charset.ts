@@ -1,3 +1,4 @@
+import { isAscii, isUtf8 } from "node:buffer";
 import { TextDecoder } from "node:util";
 
 /** Result of turning bytes into text under a declared charset. */
@@ -22,8 +23,6 @@ function decoderFor(label: string): TextDecoder | null {
   return d;
 }
 
-const fatalUtf8 = new TextDecoder("utf-8", { fatal: true });
-
 function isUtf8Family(label: string): boolean {
   return label === "utf-8" || label === "utf8" || label === "us-ascii" || label === "ascii" || label === "";
 }
@@ -37,29 +36,16 @@ export function decodeCharset(bytes: Buffer, charset: string | null): DecodedTex
   const label = (charset ?? "").trim().toLowerCase().replace(/^"|"$/g, "");
   if (isUtf8Family(label)) {
     // Pure ASCII is by far the most common case in kernel mail: skip the validating decoder.
-    if (isAscii(bytes)) return { text: bytes.toString("latin1"), warning: null };
-    try {
-      return { text: fatalUtf8.decode(bytes), warning: null };
-    } catch {
-      return {
-        text: bytes.toString("latin1"),
-        warning: `bytes are not valid ${label || "us-ascii"}/UTF-8; decoded as latin1`,
-      };
-    }
+    if (bytes.length === 0 || isAscii(bytes)) return { text: bytes.toString("latin1"), warning: null };
+    if (isUtf8(bytes)) return { text: bytes.toString("utf8"), warning: null };
+    return {
+      text: bytes.toString("latin1"),
+      warning: `bytes are not valid ${label || "us-ascii"}/UTF-8; decoded as latin1`,
+    };
   }
   const dec = decoderFor(label);
   if (dec) return { text: dec.decode(bytes), warning: null };
-  if (isAscii(bytes)) return { text: bytes.toString("latin1"), warning: `unknown charset "${label}" (text is ASCII)` };
-  try {
-    return { text: fatalUtf8.decode(bytes), warning: `unknown charset "${label}"; decoded as UTF-8` };
-  } catch {
-    return { text: bytes.toString("latin1"), warning: `unknown charset "${label}"; decoded as latin1` };
-  }
-}
-
-function isAscii(bytes: Buffer): boolean {
-  // Buffer#toString("ascii") would mask the high bit; a byte loop is the honest check. For large
-  // bodies this is still far cheaper than a validating TextDecoder.
-  for (let i = 0; i < bytes.length; i++) if (bytes[i]! > 0x7f) return false;
-  return true;
+  if (bytes.length === 0 || isAscii(bytes)) return { text: bytes.toString("latin1"), warning: `unknown charset "${label}" (text is ASCII)` };
+  if (isUtf8(bytes)) return { text: bytes.toString("utf8"), warning: `unknown charset "${label}"; decoded as UTF-8` };
+  return { text: bytes.toString("latin1"), warning: `unknown charset "${label}"; decoded as latin1` };
 }
