@@ -225,7 +225,7 @@ export class OutboxSender {
     }
     let sent = 0;
     let failed = 0;
-    for (;;) {
+    pass: for (;;) {
       if (this.stopped) break;
       const due = await store.duePending(this.now(), 20);
       if (!due.length) break;
@@ -262,8 +262,9 @@ export class OutboxSender {
         } finally {
           this.inFlight.delete(e.key);
         }
+        // After any failure the next tick tries again (with backoff for refusals).
+        if (failed) break pass;
       }
-      if (failed) break;
     }
     if (this.opts.metrics) this.opts.metrics.outboxPending.set((await store.outbox({ state: "pending", limit: 100_000 })).length);
     return { sent, failed };
