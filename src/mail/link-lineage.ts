@@ -1,7 +1,7 @@
 import { declaredAncestry } from "./build-threads.js";
 import { addressKey } from "./format-address.js";
 import type { Lineage, LineageLink, Revision } from "./series-types.js";
-import { titleSimilarity } from "./title-similarity.js";
+import { titleTokens, tokenSetSimilarity } from "./title-similarity.js";
 
 export interface LineageOptions {
   /** Minimum title similarity (0..1) to link two revisions by title alone. */
@@ -11,6 +11,9 @@ export interface LineageOptions {
   /** Revisions further apart than this are not linked by title alone. */
   maxTitleGapDays: number;
 }
+
+/** How many earlier revisions of the same author are compared by title. */
+export const MAX_TITLE_CANDIDATES = 500;
 
 export const defaultLineageOptions: LineageOptions = { minTitleSimilarity: 0.7, minPatchTitleShare: 0.5, maxTitleGapDays: 365 };
 
@@ -75,11 +78,15 @@ export function linkLineage(revisions: readonly Revision[], opts: LineageOptions
   // Title links only ever join revisions of one author: index by author so that a mailbox of
   // thousands of unrelated series stays linear-ish instead of comparing every pair.
   const byAuthor = new Map<string, Revision[]>();
+  const tokens = new Map<Revision, Set<string>>();
+  const position = new Map<Revision, number>(); // index in its author's list
   for (const r of revs) {
+    tokens.set(r, new Set(titleTokens(r.title)));
     const k = addressKey(r.author);
-    const list = byAuthor.get(k);
-    if (list) list.push(r);
-    else byAuthor.set(k, [r]);
+    let list = byAuthor.get(k);
+    if (!list) byAuthor.set(k, (list = []));
+    position.set(r, list.length);
+    list.push(r);
   }
 
   for (const r of revs) {
@@ -106,11 +113,15 @@ export function linkLineage(revisions: readonly Revision[], opts: LineageOptions
       }
     }
     const byTitle: Candidate[] = [];
-    for (const p of byAuthor.get(author) ?? []) {
-      if (p === r) break; // only earlier ones (sorted by time)
+    const mineByAuthor = byAuthor.get(author) ?? [];
+    const at = position.get(r) as number;
+    // Only the nearest MAX_TITLE_CANDIDATES earlier revisions of the author: a mailbox with
+    // thousands of postings from one address must not compare every pair.
+    for (let i = at - 1; i >= 0 && i >= at - MAX_TITLE_CANDIDATES; i--) {
+      const p = mineByAuthor[i] as Revision;
       if (seen.has(p) || !versionFollows(p, r)) continue;
-      if (time(r) - time(p) > gapMs) continue;
-      const s = titleSimilarity(p.title, r.title);
+      if (time(r) - time(p) > gapMs) break;
+      const s = tokenSetSimilarity(tokens.get(p) as Set<string>, tokens.get(r) as Set<string>);
       if (s >= opts.minTitleSimilarity) {
         byTitle.push({ prev: p, rule: "title", score: s });
         continue;

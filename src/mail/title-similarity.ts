@@ -23,8 +23,11 @@ export function titleTokens(title: string): string[] {
  * when equal: "fix leak" says too little to claim two postings are the same work.
  */
 export function titleSimilarity(a: string, b: string): number {
-  const ta = new Set(titleTokens(a));
-  const tb = new Set(titleTokens(b));
+  return tokenSetSimilarity(new Set(titleTokens(a)), new Set(titleTokens(b)));
+}
+
+/** titleSimilarity on token sets made once (callers comparing one title to many). */
+export function tokenSetSimilarity(ta: ReadonlySet<string>, tb: ReadonlySet<string>): number {
   if (ta.size === 0 || tb.size === 0) return 0;
   let inter = 0;
   for (const t of ta) if (tb.has(t)) inter++;

@@ -211,3 +211,17 @@ describe("buildSeries on hostile input", () => {
     );
   });
 });
+
+describe("lineage linking at scale", () => {
+  it("thousands of postings from one author link in order without comparing every pair", async () => {
+    const { linkLineage } = await import("../../src/mail/link-lineage.js");
+    const base = revs([await post({ id: "base@x", subject: "[PATCH] genirq: one long running piece of work", body: patchBody("x") })])[0] as Revision;
+    const many: Revision[] = [];
+    for (let i = 0; i < 3000; i++) {
+      many.push({ ...base, key: "", lineage: "", version: i + 1, date: new Date(Date.UTC(2024, 0, 1, 0, i)), patches: [{ ...base.patches[0]!, msgid: `v${i}@x` }] });
+    }
+    const lineages = linkLineage(many);
+    expect(lineages).toHaveLength(1);
+    expect(lineages[0]?.revisions.map((r) => r.version)).toEqual(many.map((r) => r.version));
+  });
+});
