@@ -8,6 +8,7 @@ type Bench = (log: (line: string) => void) => Promise<void>;
 const benches: Record<string, () => Promise<Bench>> = {
   // name: async () => (await import("./<name>-bench.js")).bench,
   ingest: async () => (await import("./ingest-bench.js")).bench,
+  sim: async () => (await import("./sim-bench.js")).bench,
   scan: async () => (await import("./scan-bench.js")).bench,
   qemu: async () => (await import("./qemu-bench.js")).bench,
 };

@@ -42,13 +42,37 @@ function canonicalize(s: Int32Array, groups: Array<[number, number]>): void {
   }
 }
 
+/** Only device `d` changed: move it to its sorted place inside its group [a, b). */
+function resort(s: Int32Array, d: number, a: number, b: number): void {
+  const v = s[d] as number;
+  let j = d;
+  while (j > a && (s[j - 1] as number) > v) {
+    s[j] = s[j - 1] as number;
+    j--;
+  }
+  while (j + 1 < b && (s[j + 1] as number) < v) {
+    s[j] = s[j + 1] as number;
+    j++;
+  }
+  s[j] = v;
+}
+
+function sameState(a: Int32Array, b: Int32Array, w: number): boolean {
+  for (let i = 0; i < w; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /**
  * Breadth-first exploration of every interleaving of plug, probe (success and each failure
  * point), unplug and re-plug, up to `model.rounds` plugs per device. BFS order makes the first
  * witness of each property a shortest counterexample.
  */
-export function explore(model: CompiledModel, opts: { symmetry?: boolean; maxStates?: number } = {}): Exploration {
+export function explore(model: CompiledModel, opts: { symmetry?: boolean; maxStates?: number; pastViolations?: boolean } = {}): Exploration {
   const symmetry = opts.symmetry ?? true;
+  const pastViolations = opts.pastViolations ?? false;
+  // States entered by a violating transition are not expanded (like spin stopping at an error):
+  // what follows a premature unmap is its consequence, and exploring it multiplies the states.
+  let errorState = new Uint8Array(1 << 16);
   const maxStates = opts.maxStates ?? 50_000_000;
   const machine = new SimMachine(model);
   const w = machine.width;
@@ -59,7 +83,15 @@ export function explore(model: CompiledModel, opts: { symmetry?: boolean; maxSta
   const kinds = new Int32Array(16);
   const groups = model.groups.filter(([a, b]) => b - a > 1);
   const groupStart = new Int8Array(machine.d);
-  for (const [a] of model.groups) groupStart[a] = 1;
+  const groupOf = new Int32Array(machine.d);
+  const groupEnd = new Int32Array(machine.d);
+  for (const [a, b] of model.groups) {
+    groupStart[a] = 1;
+    for (let e = a; e < b; e++) {
+      groupOf[e] = a;
+      groupEnd[e] = b;
+    }
+  }
   let found = 0;
   const leakBit = PROP_BITS.leak;
   let transitions = 0;
@@ -67,6 +99,7 @@ export function explore(model: CompiledModel, opts: { symmetry?: boolean; maxSta
 
   store.add(machine.initial(), -1, -1);
   for (let i = 0; i < store.count; i++) {
+    if (errorState[i] === 1) continue;
     store.load(i, cur);
     for (let d = 0; d < machine.d; d++) {
       // Identical devices of one group are adjacent after sorting: expand only the first.
@@ -78,9 +111,21 @@ export function explore(model: CompiledModel, opts: { symmetry?: boolean; maxSta
         const viol = machine.apply(next, d, kind, null);
         transitions++;
         if (viol < 0) continue;
-        if (symmetry) canonicalize(next, groups);
+        if (viol === 0 && next[d] === cur[d] && !machine.touchedOthers && sameState(next, cur, w)) continue;
+        if (symmetry) {
+          if (machine.touchedOthers) canonicalize(next, groups);
+          else resort(next, d, groupOf[d] as number, groupEnd[d] as number);
+        }
         const via = (d << VIA_SHIFT) | kind;
         const idx = store.add(next, i, via);
+        if (viol !== 0 && idx >= 0 && !pastViolations) {
+          if (idx >= errorState.length) {
+            const grown = new Uint8Array(errorState.length * 2 > idx ? errorState.length * 2 : idx + 1);
+            grown.set(errorState);
+            errorState = grown;
+          }
+          errorState[idx] = 1;
+        }
         if (viol & ~found) {
           for (const p of PROPERTIES) {
             const bit = PROP_BITS[p];

@@ -1,5 +1,5 @@
 import { InputError } from "../errors.js";
-import { OP, type CompiledModel, type CompiledOp } from "./compile-scenario.js";
+import { OP, type CompiledModel, type CompiledOp, type CompiledProgram } from "./compile-scenario.js";
 import type { PropertyName } from "./sim-types.js";
 
 /*
@@ -73,7 +73,15 @@ export class SimMachine {
   private readonly slotOff: number;
   private readonly zOff: number;
   private viol = 0;
+  // Flat copies of the model for the hot loop (no object walks per transition).
+  private readonly devLine: Int32Array;
+  private readonly progs: CompiledProgram[];
+  private readonly probeLen: Int32Array;
+  private readonly lineIntx: Uint8Array;
+  private readonly lineShared: Uint8Array;
   private pruned = false;
+  /** Set when a transition changed devices other than the actor (teardown marks holders stale). */
+  touchedOthers = false;
   private rec: Recorder | null = null;
 
   constructor(readonly model: CompiledModel) {
@@ -82,6 +90,11 @@ export class SimMachine {
     this.slotOff = this.d;
     this.zOff = this.d + this.k;
     this.width = this.d + this.k + 1;
+    this.devLine = Int32Array.from(model.devices, (x) => x.line);
+    this.progs = model.devices.map((x) => x.program);
+    this.probeLen = Int32Array.from(model.devices, (x) => x.program.probe.length);
+    this.lineIntx = Uint8Array.from(model.lines, (l) => (l.intx ? 1 : 0));
+    this.lineShared = Uint8Array.from(model.lines, (l) => (l.shared ? 1 : 0));
   }
 
   initial(): Int32Array {
@@ -98,10 +111,10 @@ export class SimMachine {
       return 1;
     }
     if (ph === PHASE_PLUGGED || ph === PHASE_FAILED) {
-      const probe = (this.model.devices[dev] as { program: { probe: CompiledOp[] } }).program.probe;
+      const len = this.probeLen[dev] as number;
       out[0] = KIND_PROBE_OK;
       let n = 1;
-      for (let i = 0; i < probe.length; i++) out[n++] = KIND_PROBE_FAIL + i;
+      for (let i = 0; i < len; i++) out[n++] = KIND_PROBE_FAIL + i;
       out[n++] = KIND_UNPLUG;
       return n;
     }
@@ -143,8 +156,9 @@ export class SimMachine {
   apply(s: Int32Array, dev: number, kind: number, rec: Recorder | null): number {
     this.viol = 0;
     this.pruned = false;
+    this.touchedOthers = false;
     this.rec = rec;
-    const prog = (this.model.devices[dev] as { program: import("./compile-scenario.js").CompiledProgram }).program;
+    const prog = this.progs[dev] as CompiledProgram;
     const c = s[dev] as number;
     const round = roundOf(c);
     if (kind === KIND_PLUG) {
@@ -271,8 +285,8 @@ export class SimMachine {
 
   private create(s: Int32Array, dev: number, op: CompiledOp): boolean {
     const m = this.model;
-    const line = (m.devices[dev] as { line: number }).line;
-    const info = m.lines[line];
+    const line = this.devLine[dev] as number;
+    const info = this.rec ? m.lines[line] : undefined;
     let slot = this.findAlive(s, line);
     let sl: number;
     const rec = this.rec;
@@ -295,7 +309,7 @@ export class SimMachine {
       sl = slotCode(1, line, 1, 0, 0, klOf(old));
       if (rec) rec.ops.push(`${op.api}(${info?.label}) -> virq ${this.virq(slot)} (new), ref 1`);
     }
-    if (op.platform && m.intxKref && info?.intx) {
+    if (op.platform && m.intxKref && this.lineIntx[line] === 1) {
       const kl = klOf(sl);
       if (kl > 0) {
         if (kl + 1 > MAX_REF) {
@@ -315,9 +329,9 @@ export class SimMachine {
   }
 
   private find(s: Int32Array, dev: number, op: CompiledOp): boolean {
-    const line = (this.model.devices[dev] as { line: number }).line;
+    const line = this.devLine[dev] as number;
     const slot = this.findAlive(s, line);
-    const label = this.model.lines[line]?.label;
+    const label = this.rec ? this.model.lines[line]?.label : "";
     if (slot < 0) {
       this.rec?.ops.push(`${op.api}(${label}) -> 0 (no mapping), probe returns -ENXIO`);
       return false;
@@ -333,8 +347,7 @@ export class SimMachine {
     if (vs === 0) return;
     const slot = vs - 1;
     const m = this.model;
-    const devLine = m.lines[(m.devices[dev] as { line: number }).line];
-    if (op.platform && m.intxKref && devLine?.intx) {
+    if (op.platform && m.intxKref && this.lineIntx[this.devLine[dev] as number] === 1) {
       // ppc_pci_unmap_irq_line(): the list is searched by pdev->irq, a virq NUMBER.
       const sl = s[this.slotOff + slot] as number;
       const kl = klOf(sl);
@@ -363,15 +376,15 @@ export class SimMachine {
       return;
     }
     const c = s[dev] as number;
-    const devLine = (m.devices[dev] as { line: number }).line;
+    const devLine = this.devLine[dev] as number;
     if (staleOf(c) || lineOf(sl) !== devLine) {
       this.note(
         "double-dispose",
         `${api}(${v}): stale virq ${v} was reused, now maps (${m.lines[lineOf(sl)]?.label}); someone else's mapping is hit`,
       );
     }
-    const line = m.lines[lineOf(sl)];
-    const how = line?.hierarchical ? `irq_domain_free_irqs(${v}, 1)` : `irq_domain_disassociate + irq_free_desc(${v})`;
+    const line = rec ? m.lines[lineOf(sl)] : undefined;
+    const how = !rec ? "" : line?.hierarchical ? `irq_domain_free_irqs(${v}, 1)` : `irq_domain_disassociate + irq_free_desc(${v})`;
     if (m.disposePut) {
       const ref = refOf(sl);
       if (ref <= 0) {
@@ -402,6 +415,7 @@ export class SimMachine {
         if (this.rec) victims += (victims ? ", " : "") + (this.model.devices[e]?.name ?? "?");
         else victims = "x";
       }
+      if (e !== actor) this.touchedOthers = true;
       s[e] = c | (1 << 12);
     }
     const old = s[this.slotOff + slot] as number;
@@ -426,12 +440,11 @@ export class SimMachine {
       this.note("premature-unmap", `${op.api}(${v}): the mapping behind virq ${v} was torn down`);
       return false;
     }
-    const line = this.model.lines[lineOf(sl)];
     if (staleOf(c)) {
-      this.note("premature-unmap", `${op.api}(${v}): virq ${v} was torn down and reused for (${line?.label})`);
+      this.note("premature-unmap", `${op.api}(${v}): virq ${v} was torn down and reused for (${this.model.lines[lineOf(sl)]?.label})`);
     }
     const h = handlersOf(sl);
-    const shared = line?.shared ?? false;
+    const shared = this.lineShared[lineOf(sl)] === 1;
     if (exclOf(sl) || (h > 0 && !shared)) {
       this.rec?.ops.push(`${op.api}(${v}) -> -EBUSY`);
       return false;
@@ -472,7 +485,7 @@ export class SimMachine {
 
   private msiAlloc(s: Int32Array, dev: number, op: CompiledOp): boolean {
     const m = this.model;
-    const line = (m.devices[dev] as { line: number }).line;
+    const line = this.devLine[dev] as number;
     const info = m.lines[line];
     if (this.findAlive(s, line) >= 0) {
       // Simplification: a vector of this device still allocated (leaked) blocks a new one.
@@ -502,11 +515,10 @@ export class SimMachine {
       this.release(s, dev);
       return;
     }
-    if (staleOf(c) || lineOf(sl) !== (m.devices[dev] as { line: number }).line) {
+    if (staleOf(c) || lineOf(sl) !== (this.devLine[dev] as number)) {
       this.note("double-dispose", `irq_domain_free_irqs(${v}, 1): stale virq ${v} was reused by (${m.lines[lineOf(sl)]?.label})`);
     }
-    const line = m.lines[lineOf(sl)];
-    const levels = line?.levels.map((l) => l.split(" ")[0]).join(", ") ?? "";
+    const levels = rec ? (m.lines[lineOf(sl)]?.levels.map((l) => l.split(" ")[0]).join(", ") ?? "") : "";
     if (m.msiBypass) {
       const ref = refOf(sl);
       rec?.ops.push(

@@ -141,6 +141,11 @@ export interface SimOptions {
   symmetry?: boolean;
   /** Stop after this many states (result marked truncated); default 50 million. */
   maxStates?: number;
+  /**
+   * Keep exploring from states entered by a violating transition (default false: such states are
+   * counted but not expanded, so each reported violation is reached on a violation-free path).
+   */
+  pastViolations?: boolean;
   /** Clock for `seconds`; default performance.now. */
   now?: () => number;
 }

@@ -31,7 +31,11 @@ export function simulate(input: SimulateInput, opts: SimOptions = {}): SimOutcom
   const sem = typeof input.semantics === "string" ? findSemantics(input.rules, input.semantics) : input.semantics;
   const model = compileScenario(input.scenario, sem, input.rules.topology, input.rules.classes);
   const t0 = now();
-  const x = explore(model, { symmetry: opts.symmetry ?? true, ...(opts.maxStates !== undefined ? { maxStates: opts.maxStates } : {}) });
+  const x = explore(model, {
+    symmetry: opts.symmetry ?? true,
+    pastViolations: opts.pastViolations ?? false,
+    ...(opts.maxStates !== undefined ? { maxStates: opts.maxStates } : {}),
+  });
   const seconds = (now() - t0) / 1000;
   const violations: SimViolation[] = [];
   for (const p of PROPERTIES) {

@@ -92,6 +92,17 @@ describe("SimMachine", () => {
     expect(a.violations.length).toBeGreaterThan(0);
   });
 
+  it("stops at a violation by default; pastViolations also explores its consequences", async () => {
+    const rs = await rules();
+    const sc = rs.scenarios.find((x) => x.name === "rfc-2of2-shared-lsi")!;
+    const first = simulate({ rules: rs, semantics: "mainline", scenario: sc });
+    expect(first.violations.map((v) => v.property)).toEqual(["premature-unmap"]);
+    const all = simulate({ rules: rs, semantics: "mainline", scenario: sc }, { pastViolations: true });
+    expect(all.violations.map((v) => v.property)).toEqual(["premature-unmap", "double-dispose", "dead-free"]);
+    expect(all.violations.find((v) => v.property === "double-dispose")?.trace.at(-1)).toMatch(/irq_dispose_mapping\(17\): virq 17 is not mapped any more/);
+    expect(all.states).toBeGreaterThanOrEqual(first.states);
+  });
+
   it("bounds states: maxStates stops the exploration and says so", async () => {
     const rs = await rules();
     const r = simulate({ rules: rs, semantics: "mainline", scenario: { ...twoLines, rounds: 3 } }, { maxStates: 50, symmetry: false });

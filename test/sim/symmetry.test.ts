@@ -27,6 +27,7 @@ const scenarioArb = fc.record({
   devices: fc.array(deviceArb, { minLength: 1, maxLength: 3 }),
   rounds: fc.integer({ min: 1, max: 2 }),
   semantics: fc.constantFrom("mainline", "refcount-v3", "ppc-kref"),
+  pastViolations: fc.boolean(),
 });
 
 // Small enough for plain exploration: at most 4 devices, and 2 plug rounds only up to 3.
@@ -50,8 +51,9 @@ describe("counting abstraction", () => {
     fc.assert(
       fc.property(scenarioArb, (x) => {
         const scenario = toScenario(x);
-        const plain = simulate({ rules: rs, semantics: x.semantics, scenario }, { symmetry: false });
-        const sym = simulate({ rules: rs, semantics: x.semantics, scenario }, { symmetry: true });
+        const opts = { pastViolations: x.pastViolations };
+        const plain = simulate({ rules: rs, semantics: x.semantics, scenario }, { ...opts, symmetry: false });
+        const sym = simulate({ rules: rs, semantics: x.semantics, scenario }, { ...opts, symmetry: true });
         expect(plain.truncated).toBe(false);
         expect(sym.violations.map((v) => v.property)).toEqual(plain.violations.map((v) => v.property));
         // BFS depth is invariant under the reduction, so shortest traces have equal length.
