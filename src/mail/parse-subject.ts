@@ -43,7 +43,9 @@ const BRACKET = /^\[([^\]]*)\]\s*/;
 
 const PATCH_WORD = /^patch(?:v(\d+))?$/i;
 const VERSION_WORD = /^v(\d+)$/i;
-const COUNTER_WORD = /^(\d+)\/(\d+)$/;
+const COUNTER_WORD = /^(\d{1,6})\/(\d{1,6})$/;
+/** Largest believable N of n/N (stable review series run to a few hundred). */
+export const MAX_TOTAL = 9999;
 
 /** True when a bracket group is a patch tag group rather than a list tag. */
 function isPatchGroup(words: string[]): boolean {
@@ -119,7 +121,9 @@ function readPatchWords(words: string[], out: ParsedSubject): void {
       out.resend = true;
     } else if ((m = VERSION_WORD.exec(w))) {
       out.version = Number(m[1]);
-    } else if ((m = COUNTER_WORD.exec(w))) {
+    } else if ((m = COUNTER_WORD.exec(w)) && Number(m[2]) <= MAX_TOTAL && Number(m[1]) <= Number(m[2])) {
+      // An impossible counter ("3/2", "1/999999999") is kept as a tag, not believed: a hostile
+      // subject must not make the series builder enumerate a billion missing patches.
       out.index = Number(m[1]);
       out.total = Number(m[2]);
     } else if (/^git$/i.test(w) && /^pull$/i.test(words[i + 1] ?? "")) {

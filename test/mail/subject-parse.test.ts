@@ -43,3 +43,11 @@ describe("titlePrefix", () => {
     expect(titlePrefix("no prefix here")).toBeNull();
   });
 });
+
+describe("parseSubject on impossible counters", () => {
+  it("keeps 3/2 and 1/999999999 as tags instead of believing them", () => {
+    expect(parseSubject("[PATCH 3/2] x")).toMatchObject({ index: null, total: null, extra: ["3/2"] });
+    expect(parseSubject("[PATCH 1/999999999] x")).toMatchObject({ index: null, total: null, extra: ["1/999999999"] });
+    expect(parseSubject("[PATCH 000/9999] x")).toMatchObject({ index: 0, total: 9999 });
+  });
+});
