@@ -136,11 +136,23 @@ protocol imap {
   /** Start (or restart after stop()) and wait until a login works. */
   async start(): Promise<void> {
     if (this.child) return;
-    const child = spawn(DOVECOT_BIN, ["-F", "-c", path.join(this.dir, "dovecot.conf")], { stdio: ["ignore", "ignore", "pipe"] });
+    // Its own process group, so stop() can take the imap/login workers down with the master
+    // (otherwise open sessions outlive a "restart" by up to 10 s).
+    const child = spawn(DOVECOT_BIN, ["-F", "-c", path.join(this.dir, "dovecot.conf")], { stdio: ["ignore", "ignore", "pipe"], detached: true });
     let stderr = "";
     child.stderr?.on("data", (b: Buffer) => (stderr += b.toString()));
     this.child = child;
+    // If the test process dies without close(), do not leave the server behind.
+    const onExit = (): void => {
+      try {
+        if (child.pid) process.kill(-child.pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    };
+    process.once("exit", onExit);
     child.once("exit", () => {
+      process.off("exit", onExit);
       if (this.child === child) this.child = null;
     });
     const deadline = Date.now() + 20_000;
@@ -163,7 +175,11 @@ protocol imap {
     const child = this.child;
     if (!child) return;
     const exited = new Promise<void>((r) => child.once("exit", () => r()));
-    child.kill(signal);
+    try {
+      if (child.pid) process.kill(-child.pid, signal);
+    } catch {
+      child.kill(signal);
+    }
     await exited;
     this.child = null;
     // Its worker processes (imap, imap-login) exit with the master; wait for the port to be free.

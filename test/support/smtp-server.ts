@@ -67,7 +67,13 @@ export class SmtpSink {
         const m = /listening (\d+)/.exec(out);
         if (m) {
           this.child = child;
+          // If the test process dies without close(), do not leave the server behind.
+          const onExit = (): void => {
+            child.kill("SIGKILL");
+          };
+          process.once("exit", onExit);
           child.once("exit", () => {
+            process.off("exit", onExit);
             if (this.child === child) this.child = null;
           });
           resolve(Number(m[1]));
