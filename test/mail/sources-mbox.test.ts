@@ -1,3 +1,4 @@
+import { createReadStream } from "node:fs";
 import { mkdtemp, rm, writeFile, open } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -55,8 +56,20 @@ describe("mbox streaming", () => {
       if (n % 2000 === 0) peakDelta = Math.max(peakDelta, process.memoryUsage().rss - rssBefore);
     }
     expect(n).toBe(N);
-    // the file is ~12 MB; streaming keeps the reader far below that (chunks + one message)
+    // a loose RSS sanity bound (GC timing makes RSS noisy) ...
     expect(peakDelta).toBeLessThan(200 * 1024 * 1024);
+    // ... and the exact one: the splitter never holds more than the message being cut plus a
+    // few bytes, whatever the file size (the largest message here is ~1.1 KB)
+    const splitter = new MboxSplitter();
+    let maxHeld = 0;
+    let pieces = 0;
+    for await (const chunk of createReadStream(file, { highWaterMark: 64 * 1024 })) {
+      pieces += splitter.push(chunk as Buffer).length;
+      maxHeld = Math.max(maxHeld, splitter.heldBytes());
+    }
+    pieces += splitter.end().length;
+    expect(pieces).toBe(N);
+    expect(maxHeld).toBeLessThan(2048);
   });
 
   it("splits only on real separators: a body line \"From the logs...\" after a blank line is not one", async () => {

@@ -43,6 +43,11 @@ export class MboxSplitter {
     this.format = opts.format ?? "mboxrd";
   }
 
+  /** Bytes held between calls (the current message so far plus the undecided tail). */
+  heldBytes(): number {
+    return (this.oversize ? 0 : this.partsLen) + this.leftover.length;
+  }
+
   push(chunk: Buffer): MboxPiece[] {
     const out: MboxPiece[] = [];
     const work = this.leftover.length ? Buffer.concat([this.leftover, chunk]) : chunk;
