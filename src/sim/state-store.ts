@@ -13,6 +13,8 @@ export class StateStore {
   private mask: number;
   parent: Int32Array;
   via: Int32Array;
+  /** Hash of each state, so that growing re-inserts without re-reading the arena. */
+  private hashes: Int32Array;
 
   constructor(
     readonly width: number,
@@ -21,6 +23,7 @@ export class StateStore {
     this.arena = new Int32Array(initialCapacity * width);
     this.parent = new Int32Array(initialCapacity);
     this.via = new Int32Array(initialCapacity);
+    this.hashes = new Int32Array(initialCapacity);
     this.table = new Int32Array(initialCapacity * 4);
     this.mask = initialCapacity * 2 - 1;
   }
@@ -70,6 +73,7 @@ export class StateStore {
     arena.set(s, idx * w);
     this.parent[idx] = parent;
     this.via[idx] = via;
+    this.hashes[idx] = h;
     table[slot << 1] = idx + 1;
     table[(slot << 1) + 1] = h;
     this.count = idx + 1;
@@ -100,15 +104,17 @@ export class StateStore {
     this.arena = grown(this.arena, cap * this.width);
     this.parent = grown(this.parent, cap);
     this.via = grown(this.via, cap);
-    this.table = new Int32Array(cap * 4);
-    this.mask = cap * 2 - 1;
-    const w = this.width;
+    this.hashes = grown(this.hashes, cap);
+    const table = new Int32Array(cap * 4);
+    const mask = cap * 2 - 1;
     for (let i = 0; i < this.count; i++) {
-      const h = this.hash(this.arena, i * w);
-      let slot = h & this.mask;
-      while (this.table[slot << 1] !== 0) slot = (slot + 1) & this.mask;
-      this.table[slot << 1] = i + 1;
-      this.table[(slot << 1) + 1] = h;
+      const h = this.hashes[i] as number;
+      let slot = h & mask;
+      while (table[slot << 1] !== 0) slot = (slot + 1) & mask;
+      table[slot << 1] = i + 1;
+      table[(slot << 1) + 1] = h;
     }
+    this.table = table;
+    this.mask = mask;
   }
 }
