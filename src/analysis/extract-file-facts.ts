@@ -115,9 +115,9 @@ function siteContext(call: CNode, def: CNode | null, rules: BalanceRules, loopMa
           if (acts) ctx.notifierActions.push(...acts);
           if (guardRe?.test(ct)) ctx.refcounted = true;
           // `if (err) { undo; return err; }` or `if (err) undo;` right before `return err;`.
-          let next = n.nextNamedSibling;
-          while (next?.type === "comment") next = next.nextNamedSibling;
-          if (!acts && errorCond.test(ct) && !successCond.test(ct) && cons && (endsInExit(cons) || (next?.type === "return_statement" && !n.childForFieldName("alternative")))) {
+          // `if (ret) { pr_err(...); irq_dispose_mapping(irq); }` undoes a failed step even when it
+          // falls through (mpc8610_hpcd.c), so an error test alone decides; `if (!ret)` does not.
+          if (!acts && errorCond.test(ct) && !successCond.test(ct) && cons && !n.childForFieldName("alternative")) {
             ctx.errorPath = true;
           }
         }

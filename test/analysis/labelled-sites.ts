@@ -29,7 +29,17 @@ export const labelledUnits: LabelledUnit[] = [
   { file: "drivers/irqchip/irq-crossbar.c", functions: ["allocate_gic_irq", "crossbar_domain_free"], label: "balanced", why: "parent irqs allocated from .alloc, freed with irq_domain_free_irqs_parent in .free" },
   { file: "arch/powerpc/kernel/pci-common.c", functions: ["pci_read_irq_line", "ppc_pci_intx_release"], label: "balanced", why: "the 5.11 fix: INTx virq kref'd per device in pci_read_irq_line, disposed in the kref release on the last BUS_NOTIFY_DEL_DEVICE" },
   { file: "drivers/edac/mpc85xx_edac.c", driver: "mpc85xx_l2_err_driver", functions: ["mpc85xx_l2_err_probe", "mpc85xx_l2_err_remove"], label: "balanced", why: "L2 error driver: maps in probe, disposes in mpc85xx_l2_err_remove (and when devm_request_irq fails)" },
-  // never-disposes
+  { file: "drivers/staging/media/deprecated/fsl-viu/fsl-viu.c", functions: ["viu_of_probe", "viu_of_remove"], label: "balanced", why: "viu_irq mapped in probe, disposed at err_irq: and after free_irq in viu_of_remove" },
+  { file: "drivers/irqchip/irq-gic-v2m.c", functions: ["gicv2m_irq_gic_domain_alloc", "gicv2m_irq_domain_free"], label: "balanced", why: "parent GIC irqs allocated in .alloc, freed with irq_domain_free_irqs_parent in .free (and on .alloc failure)" },
+  { file: "arch/powerpc/platforms/pseries/ibmebus.c", functions: ["ibmebus_request_irq", "ibmebus_free_irq"], label: "balanced", why: "exported pair: ibmebus_request_irq creates the mapping, ibmebus_free_irq disposes it" },
+  // never-disposes (second sample: every 47th never-disposes unit of a later scan)
+  { file: "drivers/iio/proximity/mb1232.c", functions: ["mb1232_probe"], label: "never-disposes", why: "fwnode_irq_get in probe, no dispose anywhere in the driver" },
+  { file: "drivers/mailbox/sun6i-msgbox.c", functions: ["sun6i_msgbox_probe"], label: "never-disposes", why: "irq_of_parse_and_map passed straight to devm_request_irq; sun6i_msgbox_remove does not dispose" },
+  { file: "drivers/video/fbdev/fsl-diu-fb.c", functions: ["fsl_diu_probe"], label: "never-disposes", why: "data->irq mapped in probe; fsl_diu_remove frees the irq but never disposes the mapping" },
+  { file: "drivers/watchdog/at91sam9_wdt.c", functions: ["of_at91wdt_init"], label: "never-disposes", why: "of_at91wdt_init (from the probe given to module_platform_driver_probe) maps wdt->irq; at91wdt_remove does not dispose" },
+  { file: "drivers/clocksource/timer-rockchip.c", functions: ["rk_timer_probe"], label: "never-disposes", why: "TIMER_OF_DECLARE init maps the timer irq; its error paths unmap registers but never dispose" },
+  { file: "arch/xtensa/kernel/perf_event.c", functions: ["xtensa_pmu_init"], label: "never-disposes", why: "early_initcall maps the profiling interrupt with irq_create_mapping(NULL, ...) and never disposes it" },
+  // never-disposes (first sample)
   { file: "drivers/ata/sata_mv.c", functions: ["mv_platform_probe"], label: "never-disposes", why: "irq_of_parse_and_map in probe; mv_platform_remove never disposes" },
   { file: "drivers/dma/ti/cppi41.c", functions: ["cppi41_dma_probe"], label: "never-disposes", why: "irq_of_parse_and_map in probe, no dispose on error or in remove" },
   { file: "arch/powerpc/sysdev/pmi.c", functions: ["pmi_of_probe"], label: "never-disposes", why: "data->irq mapped in probe; pmi_of_remove frees data without disposing" },
@@ -44,6 +54,7 @@ export const labelledUnits: LabelledUnit[] = [
   { file: "drivers/tty/serial/8250/8250_aspeed_vuart.c", functions: ["aspeed_vuart_probe"], label: "error-path-only", why: "port irq disposed at err_clk_disable only; aspeed_vuart_remove does not dispose" },
   { file: "drivers/irqchip/irq-ompic.c", functions: ["ompic_of_init"], label: "error-path-only", why: "IRQCHIP_DECLARE init disposes its parent irq only at out_irq_disp on failure" },
   { file: "drivers/edac/mpc85xx_edac.c", driver: "mpc85xx_pci_err_driver", functions: ["mpc85xx_pci_err_probe"], label: "error-path-only", why: "PCI error driver: disposes pdata->irq only when devm_request_irq fails; the driver has no remove" },
+  { file: "arch/powerpc/platforms/86xx/mpc8610_hpcd.c", functions: ["mpc8610_suspend_init"], label: "error-path-only", why: "boot-time init disposes the pixis irq only inside `if (ret)` after request_irq fails" },
   // shared-dispose
   { file: "drivers/irqchip/irq-keystone.c", functions: ["keystone_irq_remove"], label: "shared-dispose", why: "remove disposes irq_find_mapping(kirq->irqd, hwirq) for every hwirq: mappings its consumers created" },
   { file: "drivers/irqchip/irq-pruss-intc.c", functions: ["pruss_intc_remove"], label: "shared-dispose", why: "loops over all system events disposing whatever mapping the domain holds" },
