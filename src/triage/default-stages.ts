@@ -6,5 +6,6 @@ import type { RevisionStage } from "./revision-stage.js";
  * plain `irqtriage run --no-stages` does not load tree-sitter.
  */
 export async function defaultStages(_config: Config): Promise<RevisionStage[]> {
-  return [];
+  const { balanceStage } = await import("../analysis/io/balance-stage.js");
+  return [balanceStage()];
 }

@@ -150,6 +150,11 @@ async function triageRevision(
     }
   }
   sections.push(describeApply(rev, result.apply, applied));
+  if (applied?.unsafe.length) {
+    // A hostile series goes no further: its diffs are not parsed, scanned or built.
+    await applied.dispose();
+    return { sections, details };
+  }
 
   try {
     for (const stage of deps.stages ?? []) {
