@@ -42,6 +42,34 @@ function canonicalize(s: Int32Array, groups: Array<[number, number]>): void {
   }
 }
 
+/**
+ * Stored states are packed: device codes use 14 bits, so two share one int; slot codes and the
+ * zombie count keep one int each. Fewer ints = cheaper hashing, comparing and cache traffic.
+ */
+function packedWidth(d: number, w: number): number {
+  return ((d + 1) >> 1) + (w - d);
+}
+
+function pack(src: Int32Array, dst: Int32Array, d: number, w: number): void {
+  let j = 0;
+  let i = 0;
+  for (; i + 1 < d; i += 2) dst[j++] = (src[i] as number) | ((src[i + 1] as number) << 14);
+  if (i < d) dst[j++] = src[i] as number;
+  for (i = d; i < w; i++) dst[j++] = src[i] as number;
+}
+
+function unpack(src: Int32Array, dst: Int32Array, d: number, w: number): void {
+  let j = 0;
+  let i = 0;
+  for (; i + 1 < d; i += 2) {
+    const v = src[j++] as number;
+    dst[i] = v & 0x3fff;
+    dst[i + 1] = v >>> 14;
+  }
+  if (i < d) dst[i] = src[j++] as number;
+  for (i = d; i < w; i++) dst[i] = src[j++] as number;
+}
+
 /** Only device `d` changed: move it to its sorted place inside its group [a, b). */
 function resort(s: Int32Array, d: number, a: number, b: number): void {
   const v = s[d] as number;
@@ -76,7 +104,10 @@ export function explore(model: CompiledModel, opts: { symmetry?: boolean; maxSta
   const maxStates = opts.maxStates ?? 50_000_000;
   const machine = new SimMachine(model);
   const w = machine.width;
-  const store = new StateStore(w);
+  const pw = packedWidth(machine.d, w);
+  const store = new StateStore(pw);
+  const packed = new Int32Array(pw);
+  const stored = new Int32Array(pw);
   const witnesses = new Map<PropertyName, Witness>();
   const cur = new Int32Array(w);
   const next = new Int32Array(w);
@@ -97,10 +128,12 @@ export function explore(model: CompiledModel, opts: { symmetry?: boolean; maxSta
   let transitions = 0;
   let truncated = false;
 
-  store.add(machine.initial(), -1, -1);
+  pack(machine.initial(), packed, machine.d, w);
+  store.add(packed, -1, -1);
   for (let i = 0; i < store.count; i++) {
     if (errorState[i] === 1) continue;
-    store.load(i, cur);
+    store.load(i, stored);
+    unpack(stored, cur, machine.d, w);
     for (let d = 0; d < machine.d; d++) {
       // Identical devices of one group are adjacent after sorting: expand only the first.
       if (symmetry && groupStart[d] === 0 && cur[d] === cur[d - 1]) continue;
@@ -117,7 +150,8 @@ export function explore(model: CompiledModel, opts: { symmetry?: boolean; maxSta
           else resort(next, d, groupOf[d] as number, groupEnd[d] as number);
         }
         const via = (d << VIA_SHIFT) | kind;
-        const idx = store.add(next, i, via);
+        pack(next, packed, machine.d, w);
+        const idx = store.add(packed, i, via);
         if (viol !== 0 && idx >= 0 && !pastViolations) {
           if (idx >= errorState.length) {
             const grown = new Uint8Array(errorState.length * 2 > idx ? errorState.length * 2 : idx + 1);
@@ -167,10 +201,12 @@ export function traceOf(x: Exploration, property: PropertyName): string[] | null
   if (wit.at === "transition") steps.push({ canonState: wit.parent, via: wit.via });
   const concrete = machine.initial();
   const canon = new Int32Array(machine.width);
+  const stored = new Int32Array(store.width);
   const out: string[] = [];
   let lastNotes: Recorder["notes"] = [];
   steps.forEach((step, n) => {
-    store.load(step.canonState, canon);
+    store.load(step.canonState, stored);
+    unpack(stored, canon, machine.d, machine.width);
     const pos = step.via >> VIA_SHIFT;
     const kind = step.via & ((1 << VIA_SHIFT) - 1);
     let dev = pos;
