@@ -57,15 +57,6 @@ function within(x: CNode, range: CNode | null): boolean {
   return !!range && x.startIndex >= range.startIndex && x.endIndex <= range.endIndex;
 }
 
-function endsInExit(block: CNode): boolean {
-  if (block.type === "return_statement" || block.type === "goto_statement") return true;
-  if (block.type === "compound_statement") {
-    return block.namedChildren.some((c) => c.type === "return_statement" || c.type === "goto_statement");
-  }
-  if (block.type === "expression_statement") return false;
-  return false;
-}
-
 const errorCond = /\b(?:ret|err|error|rc|retval|rv|res|result|status|r|IS_ERR|IS_ERR_OR_NULL|WARN_ON|WARN_ON_ONCE|unlikely)\b|<\s*0/;
 
 /** `if (!ret)`, `if (ret == 0)`: the success branch, not an error check. */

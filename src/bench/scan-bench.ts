@@ -53,8 +53,8 @@ async function timed(cmd: string, args: string[], cwd: string): Promise<{ ms: nu
   const useTime = existsSync("/usr/bin/time");
   const t0 = performance.now();
   const r = useTime
-    ? spawnSync("/usr/bin/time", ["-f", "@@TIME %U %S", cmd, ...args], { cwd, maxBuffer: 1 << 28, encoding: "utf8" })
-    : spawnSync(cmd, args, { cwd, maxBuffer: 1 << 28, encoding: "utf8" });
+    ? spawnSync("/usr/bin/time", ["-f", "@@TIME %U %S", cmd, ...args], { cwd, maxBuffer: 1 << 28, encoding: "utf8", timeout: 900_000 })
+    : spawnSync(cmd, args, { cwd, maxBuffer: 1 << 28, encoding: "utf8", timeout: 900_000 });
   const ms = performance.now() - t0;
   const m = /@@TIME ([\d.]+) ([\d.]+)/.exec(r.stderr ?? "");
   const cpuMs = m ? (Number(m[1]) + Number(m[2])) * 1000 : null;
