@@ -4,6 +4,7 @@ import { compareSemantics, type SimComparison } from "./compare-semantics.js";
 import { applySemanticsChange, detectSemanticsChange } from "./detect-semantics-change.js";
 import { detectSemantics, effectiveSemantics, formatEvidence, type Evidence } from "./detect-semantics.js";
 import { renderSimSection } from "./render-sim-section.js";
+import { scenarioFromFindings } from "./scenario-from-findings.js";
 import type { SimConfig } from "./sim-config.js";
 import type { ScenarioSpec, SimRules } from "./sim-types.js";
 
@@ -16,6 +17,8 @@ export interface SimulatePatchInput {
   patchedFiles: Record<string, string> | null;
   /** The series' diff text (all patches), used when there is no patched tree. */
   diff: string | null;
+  /** Balance classes the analysis found in the patched code (adds a "from-analysis" scenario). */
+  analysisClasses?: string[];
 }
 
 export interface SimulatePatchOutput {
@@ -44,6 +47,8 @@ export function simulatePatch(input: SimulatePatchInput): SimulatePatchOutput {
     ...(config.scenarios.length ? rules.scenarios.filter((s) => config.scenarios.includes(s.name)) : rules.scenarios),
     buildSharedLsi(config.sharedLsi, rules.topology),
   ];
+  const fromAnalysis = scenarioFromFindings(input.analysisClasses ?? [], { known: Object.keys(rules.classes) }).scenario;
+  if (fromAnalysis) scenarios.push(fromAnalysis);
   const intx = usesPlatformIntx(rules, scenarios);
   const evidence: Evidence[] = [];
   const how: string[] = [];

@@ -34,6 +34,20 @@ describe("simulatePatch", () => {
     expect(out.section).toMatch(/msi-free-bypass\s+clean\s+FAIL/);
   });
 
+  it("adds a scenario built from the analysis' balance classes", async () => {
+    const out = simulatePatch({
+      rules: await rules(),
+      config: config({ semantics: "mainline", patchedSemantics: "refcount-v3", scenarios: ["msi-free-bypass"] }),
+      baseFiles: null,
+      patchedFiles: null,
+      diff: null,
+      analysisClasses: ["never-disposes", "library"],
+    });
+    const row = out.comparison.rows.find((r) => r.scenario === "from-analysis");
+    expect(row?.before.violations.map((v) => v.property)).toEqual(["leak"]);
+    expect(out.section).toMatch(/from-analysis\s+FAIL\s+FAIL/);
+  });
+
   it("a diff that changes nothing in kernel/irq keeps the base semantics", async () => {
     const rs = await rules();
     const baseFiles = await readSemanticsSources(path.join(repo, "fixtures/kernel-tree"), rs.semantics);
