@@ -125,8 +125,11 @@ export function logExcerpt(lines: readonly string[], opts: { failed: boolean; ma
   let picked: string[];
   if (complaints.length) {
     const want = new Set<number>();
-    for (const c of complaints) for (let i = Math.max(0, c.index - 1); i < c.index + 12 && i < lines.length; i++) want.add(i);
-    picked = kernelLines.filter((x) => want.has(x.i)).map((x) => x.l);
+    for (const c of complaints) for (let i = Math.max(0, c.index - 1); i < c.index + 30 && i < lines.length; i++) want.add(i);
+    // Register dumps and code bytes say nothing to a reviewer reading a mail; the complaint,
+    // the task, RIP and the call trace do.
+    const noise = /^(\[\s*[\d.]+\]\s*)?(Code:|R(?!IP)[A-Z0-9]{2}: |R\d{1,2}: |RSP: |FS: |CS: |CR2: |DR[0-7]: |Modules linked in)/;
+    picked = kernelLines.filter((x) => want.has(x.i) && !noise.test(x.l)).map((x) => x.l);
   } else if (opts.failed) {
     picked = kernelLines.slice(-max).map((x) => x.l);
   } else {

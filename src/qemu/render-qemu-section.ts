@@ -75,7 +75,10 @@ function body(r: QemuCheckResult, withPlot: boolean): string[] {
   }
   if (r.logExcerpt.trim()) {
     lines.push("", "Guest console excerpt:");
-    for (const l of r.logExcerpt.split("\n").slice(-15)) lines.push(clip("  " + l));
+    // A complaint matters from its first line (WARNING ... at file:line, then the trace); for a
+    // clean or failed run the last lines are the ones that say where it got to.
+    const ex = r.logExcerpt.split("\n");
+    for (const l of r.complaints.length ? ex.slice(0, 18) : ex.slice(-15)) lines.push(clip("  " + l));
   }
   return lines;
 }
