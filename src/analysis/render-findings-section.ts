@@ -120,7 +120,9 @@ export function renderFindingsSection(input: FindingsSectionInput, opts: Finding
   const fan = input.fanout;
   if (fan) {
     out.push(...wrap(`Core ${fan.change.summary.replace(/^core /, "")}.`, "", "", width));
-    for (const e of fan.change.evidence.slice(0, 3)) {
+    // One line of evidence per changed function (create paths, then dispose).
+    const firstPerFunction = fan.change.evidence.filter((e, i, all) => all.findIndex((x) => x.function === e.function) === i);
+    for (const e of firstPerFunction.slice(0, 4)) {
       out.push(...wrap(`${e.file}:${e.line} ${e.function}(): ${e.text}`, "    ", "        ", width));
     }
     out.push(...wrap(`In-tree callers whose behaviour changes (base tree): ${fan.affected} units.`, "", "", width));
