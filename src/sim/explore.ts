@@ -95,7 +95,10 @@ function sameState(a: Int32Array, b: Int32Array, w: number): boolean {
  * point), unplug and re-plug, up to `model.rounds` plugs per device. BFS order makes the first
  * witness of each property a shortest counterexample.
  */
-export function explore(model: CompiledModel, opts: { symmetry?: boolean; maxStates?: number; pastViolations?: boolean } = {}): Exploration {
+export function explore(
+  model: CompiledModel,
+  opts: { symmetry?: boolean; maxStates?: number; pastViolations?: boolean; exact?: boolean } = {},
+): Exploration {
   const symmetry = opts.symmetry ?? true;
   const pastViolations = opts.pastViolations ?? false;
   // States entered by a violating transition are not expanded (like spin stopping at an error):
@@ -105,7 +108,7 @@ export function explore(model: CompiledModel, opts: { symmetry?: boolean; maxSta
   const machine = new SimMachine(model);
   const w = machine.width;
   const pw = packedWidth(machine.d, w);
-  const store = new StateStore(pw);
+  const store = new StateStore(pw, 1 << 12, opts.exact ?? true);
   const packed = new Int32Array(pw);
   const stored = new Int32Array(pw);
   const witnesses = new Map<PropertyName, Witness>();

@@ -146,6 +146,8 @@ export interface SimOptions {
    * counted but not expanded, so each reported violation is reached on a violation-free path).
    */
   pastViolations?: boolean;
+  /** Compare stored states int by int, not only by 64-bit fingerprint (default true). */
+  exact?: boolean;
   /** Clock for `seconds`; default performance.now. */
   now?: () => number;
 }

@@ -1,8 +1,11 @@
 /**
  * Visited-state set for the explorer: fixed-width Int32 states in one growing arena, an
- * open-addressing hash table of (index + 1, full hash) pairs, and BFS parent links. No per-state
- * objects or strings, which is what makes millions of states per second possible in JavaScript.
- * The arena order IS the BFS queue: state i is expanded at step i.
+ * open-addressing hash table of (index + 1, hash, second hash) triples, and BFS parent links. No
+ * per-state objects or strings, which is what makes millions of states per second possible in
+ * JavaScript. The arena order IS the BFS queue: state i is expanded at step i.
+ * Two states are the same when their 64-bit fingerprints (both hashes) are equal, as in TLC;
+ * the chance of a false merge is about n^2 / 2^65 (3e-8 for a million states). `exact` (the
+ * default) also compares the stored ints: one more cache miss per duplicate, ~15% slower here.
  * (Tried: states stored inline in the table; slower here, the table gets too big to zero and grow.)
  */
 export class StateStore {
@@ -15,17 +18,30 @@ export class StateStore {
   via: Int32Array;
   /** Hash of each state, so that growing re-inserts without re-reading the arena. */
   private hashes: Int32Array;
+  private hashes2: Int32Array;
 
   constructor(
     readonly width: number,
     initialCapacity = 1 << 16,
+    readonly exact = true,
   ) {
     this.arena = new Int32Array(initialCapacity * width);
     this.parent = new Int32Array(initialCapacity);
     this.via = new Int32Array(initialCapacity);
     this.hashes = new Int32Array(initialCapacity);
-    this.table = new Int32Array(initialCapacity * 4);
+    this.hashes2 = new Int32Array(initialCapacity);
+    this.table = new Int32Array(initialCapacity * 6);
     this.mask = initialCapacity * 2 - 1;
+  }
+
+  private hash2(a: Int32Array): number {
+    let h = 0x9747b28c | 0;
+    for (let i = 0; i < this.width; i++) {
+      h = Math.imul(h ^ (a[i] as number), 0x5bd1e995);
+      h ^= h >>> 13;
+    }
+    h = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d);
+    return h ^ (h >>> 12);
   }
 
   private hash(a: Int32Array, off: number): number {
@@ -44,15 +60,17 @@ export class StateStore {
   add(s: Int32Array, parent: number, via: number): number {
     const w = this.width;
     const h = this.hash(s, 0);
+    const h2 = this.hash2(s);
     const table = this.table;
     const mask = this.mask;
-    const arena = this.arena;
-    // The stored hash filters out most probes without touching the arena (the cache misses).
     let slot = h & mask;
     for (;;) {
-      const e = table[slot << 1] as number;
+      const t = slot * 3;
+      const e = table[t] as number;
       if (e === 0) break;
-      if (table[(slot << 1) + 1] === h) {
+      if (table[t + 1] === h && table[t + 2] === h2) {
+        if (!this.exact) return -1;
+        const arena = this.arena;
         const off = (e - 1) * w;
         let same = true;
         for (let i = 0; i < w; i++) {
@@ -70,12 +88,15 @@ export class StateStore {
       this.grow();
       return this.add(s, parent, via);
     }
-    arena.set(s, idx * w);
+    this.arena.set(s, idx * w);
     this.parent[idx] = parent;
     this.via[idx] = via;
     this.hashes[idx] = h;
-    table[slot << 1] = idx + 1;
-    table[(slot << 1) + 1] = h;
+    this.hashes2[idx] = h2;
+    const t = slot * 3;
+    table[t] = idx + 1;
+    table[t + 1] = h;
+    table[t + 2] = h2;
     this.count = idx + 1;
     return idx;
   }
@@ -105,14 +126,16 @@ export class StateStore {
     this.parent = grown(this.parent, cap);
     this.via = grown(this.via, cap);
     this.hashes = grown(this.hashes, cap);
-    const table = new Int32Array(cap * 4);
+    this.hashes2 = grown(this.hashes2, cap);
+    const table = new Int32Array(cap * 6);
     const mask = cap * 2 - 1;
     for (let i = 0; i < this.count; i++) {
       const h = this.hashes[i] as number;
       let slot = h & mask;
-      while (table[slot << 1] !== 0) slot = (slot + 1) & mask;
-      table[slot << 1] = i + 1;
-      table[(slot << 1) + 1] = h;
+      while (table[slot * 3] !== 0) slot = (slot + 1) & mask;
+      table[slot * 3] = i + 1;
+      table[slot * 3 + 1] = h;
+      table[slot * 3 + 2] = this.hashes2[i] as number;
     }
     this.table = table;
     this.mask = mask;

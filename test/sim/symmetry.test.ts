@@ -28,6 +28,7 @@ const scenarioArb = fc.record({
   rounds: fc.integer({ min: 1, max: 2 }),
   semantics: fc.constantFrom("mainline", "refcount-v3", "ppc-kref"),
   pastViolations: fc.boolean(),
+  exact: fc.boolean(),
 });
 
 // Small enough for plain exploration: at most 4 devices, and 2 plug rounds only up to 3.
@@ -51,7 +52,7 @@ describe("counting abstraction", () => {
     fc.assert(
       fc.property(scenarioArb, (x) => {
         const scenario = toScenario(x);
-        const opts = { pastViolations: x.pastViolations };
+        const opts = { pastViolations: x.pastViolations, exact: x.exact };
         const plain = simulate({ rules: rs, semantics: x.semantics, scenario }, { ...opts, symmetry: false });
         const sym = simulate({ rules: rs, semantics: x.semantics, scenario }, { ...opts, symmetry: true });
         expect(plain.truncated).toBe(false);
