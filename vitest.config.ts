@@ -17,7 +17,6 @@ export default defineConfig({
           include: ["test/**/*.slow.test.ts"],
           testTimeout: 900_000,
           hookTimeout: 900_000,
-          fileParallelism: false,
         },
       },
     ],
