@@ -127,6 +127,26 @@ describe("applySeries", () => {
     expect(mirrorState(repo)).toBe(before);
   });
 
+  it("names the hunk when the mail's blobs are unknown to the mirror (no 3-way possible, as with LKML mail)", async () => {
+    const { repo } = setup();
+    // The author's tree differs from the mirror's, so the index lines name blobs the mirror lacks.
+    const other = makeRepo({ "kernel/irq/bar.c": cFile("bar", ["bar_map", "bar_unmap_v2"]) });
+    repos.push(other);
+    other.write("kernel/irq/bar.c", other.read("kernel/irq/bar.c").replace(/(static int bar_unmap_v2[^]*?)\tint v0 = 0;/, "$1\tint v0 = 7;"));
+    other.commit("bar: extra returns 7");
+    const raw = withMessageId(splitMbox(other.git(["format-patch", "--stdout", "-1"]))[0]!, "x@example.org");
+    const message = patchMessage(raw, "x@example.org");
+    const a = await applySeries({ mirror: new GitMirror({ path: repo.dir }), stateDir: path.join(repo.root, "state"), patches: [{ index: 1, message }], baseCommit: null, branch: "master", limits, name: "t" });
+    expect(a.result.status).toBe("failed");
+    expect(a.failure?.errors.join("\n")).toMatch(/could not build fake ancestor|sha1 information is lacking/);
+    expect(a.result.failed).toEqual({
+      patch: "x@example.org",
+      file: "kernel/irq/bar.c",
+      hunk: /^@@ .* @@.*$/m.exec(message.text)![0],
+    });
+    expect(a.failure?.line).toBe(Number(/^@@ -(\d+)/m.exec(message.text)![1]));
+  });
+
   it("runs no hook of the mirror (am, checkout, commit hooks all installed)", async () => {
     const { repo, patches } = setup();
     const ran = path.join(repo.root, "hooks-ran");
