@@ -107,7 +107,10 @@ function label(p: SeriesPatchInput): string {
  *   3. `git worktree add --detach` at the base; each mail is split by `git mailinfo` and the exact
  *      diff git would apply is checked again (an attachment MailMessage did not decode, say);
  *   4. `git am --3way` with the raw mails as an mboxrd on stdin: authorship, date and message
- *      come from the mail; the committer is the bot; hooks are off (runGit).
+ *      come from the mail; the committer is the bot; hooks are off (runGit). No
+ *      --keep-non-patch: the subject loses its [PATCH ...] and other bracket tags exactly as
+ *      when a maintainer runs `git am`; --committer-date-is-author-date makes the same mails on
+ *      the same base give the same commit ids.
  * On failure the patch, file and hunk are named, `git am --abort` runs, and the worktree is
  * removed. On success the worktree stays until dispose().
  */
