@@ -48,7 +48,9 @@ export async function cleanupStaleWorktrees(
 
   for (const name of [...names].sort()) {
     const wtPath = path.join(dir, name);
-    const text = await fs.readFile(markerPath(wtPath), "utf8").catch(() => null);
+    // `<worktree>.mailinfo` holds apply-series' scratch files: it belongs to that worktree's owner.
+    const ownerPath = name.endsWith(".mailinfo") ? wtPath.slice(0, -".mailinfo".length) : wtPath;
+    const text = await fs.readFile(markerPath(ownerPath), "utf8").catch(() => null);
     const marker = text === null ? null : parseMarker(text);
     if (marker && ownerIsAlive(marker)) {
       report.kept.push(wtPath);
@@ -61,6 +63,11 @@ export async function cleanupStaleWorktrees(
         mirror = new GitMirror({ path: marker.mirror, ...(opts.log ? { log: opts.log } : {}) });
         mirrors.set(mirror.path, mirror);
       }
+    }
+    if (ownerPath !== wtPath) {
+      await fs.rm(wtPath, { recursive: true, force: true });
+      report.removed.push(wtPath);
+      continue;
     }
     await removeWorktree(mirror, wtPath, opts.log);
     report.removed.push(wtPath);

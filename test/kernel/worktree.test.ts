@@ -71,6 +71,9 @@ describe("worktrees", () => {
       const other = await createWorktree({ mirror, stateDir, name: "other", base: head });
       rewriteMarker(other.path, { pid: sleeper.pid! });
       const mine = await createWorktree({ mirror, stateDir, name: "mine", base: head });
+      // Scratch folders next to worktrees follow their worktree's owner.
+      mkdirSync(`${mine.path}.mailinfo`);
+      mkdirSync(`${dead.path}.mailinfo`);
       // A crash in the middle of `git worktree add`: a folder that git does not know, no marker.
       const orphan = path.join(stateDir, "worktrees", "orphan-0000");
       mkdirSync(path.join(orphan, "sub"), { recursive: true });
@@ -81,10 +84,10 @@ describe("worktrees", () => {
       expect(registered(repo)).toContain(dead.path);
 
       const report = await cleanupStaleWorktrees(stateDir, { mirror });
-      expect(report.removed.sort()).toEqual([dead.path, previousStart.path, orphan, path.join(stateDir, "worktrees", "gone-1111")].sort());
-      expect(report.kept.sort()).toEqual([other.path, mine.path].sort());
+      expect(report.removed.sort()).toEqual([dead.path, `${dead.path}.mailinfo`, previousStart.path, orphan, path.join(stateDir, "worktrees", "gone-1111")].sort());
+      expect(report.kept.sort()).toEqual([other.path, mine.path, `${mine.path}.mailinfo`].sort());
       expect(readdirSync(path.join(stateDir, "worktrees")).sort()).toEqual(
-        [other.name, `${other.name}.owner.json`, mine.name, `${mine.name}.owner.json`].sort(),
+        [other.name, `${other.name}.owner.json`, mine.name, `${mine.name}.owner.json`, `${mine.name}.mailinfo`].sort(),
       );
       expect(registered(repo).sort()).toEqual([repo.dir, other.path, mine.path].sort());
       expect(existsSync(path.join(other.path, "a.c"))).toBe(true);
