@@ -11,6 +11,7 @@ const benches: Record<string, () => Promise<Bench>> = {
   sim: async () => (await import("./sim-bench.js")).bench,
   scan: async () => (await import("./scan-bench.js")).bench,
   qemu: async () => (await import("./qemu-bench.js")).bench,
+  daemon: async () => (await import("./daemon-bench.js")).bench,
 };
 
 async function runBenches(): Promise<void> {
