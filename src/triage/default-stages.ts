@@ -7,5 +7,6 @@ import type { RevisionStage } from "./revision-stage.js";
  */
 export async function defaultStages(_config: Config): Promise<RevisionStage[]> {
   const { balanceStage } = await import("../analysis/io/balance-stage.js");
-  return [balanceStage()];
+  const { simStage } = await import("../sim-io/sim-stage.js");
+  return [balanceStage(), simStage()];
 }

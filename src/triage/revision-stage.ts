@@ -14,6 +14,8 @@ export interface StageInput {
   base: string | null;
   /** The worktree with the series applied, or null when it did not apply (or nothing to apply). */
   applied: string | null;
+  /** Details of the stages that ran before this one for the same revision, by stage name. */
+  previous?: Readonly<Record<string, unknown>>;
   config: Config;
   log: Logger;
   signal?: AbortSignal;

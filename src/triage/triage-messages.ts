@@ -168,6 +168,7 @@ async function triageRevision(
           mirror: deps.mirror?.path ?? null,
           base: result.apply.base,
           applied: applied?.worktree ?? null,
+          previous: details,
           config,
           log: log.child({ stage: stage.name }),
           ...(deps.signal ? { signal: deps.signal } : {}),
