@@ -43,9 +43,14 @@ export function functionName(def: CNode): string | null {
   return null;
 }
 
+/**
+ * The function a node is in: the OUTERMOST function_definition, because C has no nested functions
+ * and `for_each_online_node(node) { int x; ... }` parses as one inside the real function.
+ */
 function enclosingFunction(node: CNode): CNode | null {
-  for (let n: CNode | null = node.parent; n; n = n.parent) if (n.type === "function_definition") return n;
-  return null;
+  let found: CNode | null = null;
+  for (let n: CNode | null = node.parent; n; n = n.parent) if (n.type === "function_definition") found = n;
+  return found;
 }
 
 function isStaticDef(def: CNode): boolean {
@@ -95,8 +100,17 @@ function siteContext(call: CNode, def: CNode | null, rules: BalanceRules, loopMa
   const actionRe = /\b(?:BUS_NOTIFY_[A-Z_]+|OF_RECONFIG_[A-Z_]+)\b/g;
   const guardRe = rules.refcountGuards.length ? new RegExp(`\\b(?:${rules.refcountGuards.join("|")})\\b`) : null;
   let child: CNode = call;
-  for (let n: CNode | null = call.parent; n && n.type !== "function_definition"; child = n, n = n.parent) {
+  for (let n: CNode | null = call.parent; n && n.id !== def?.id; child = n, n = n.parent) {
     switch (n.type) {
+      case "function_definition": {
+        // A macro loop mis-parsed as a nested function: `for_each_node(node) { ... }`.
+        const type = n.childForFieldName("type");
+        if (!ctx.inLoop && type && loopMacro.test(type.text)) {
+          ctx.inLoop = true;
+          ctx.loopText = n.text;
+        }
+        break;
+      }
       case "if_statement": {
         const cond = n.childForFieldName("condition");
         const cons = n.childForFieldName("consequence");
@@ -174,7 +188,8 @@ function isReturned(call: CNode, def: CNode | null): boolean {
     const d = n.childForFieldName("declarator");
     if (d?.type === "identifier") varName = d.text;
   }
-  if (!varName || !def) return false;
+  // `ret = create(); if (ret < 0) return ret;` returns the error, not the mapping.
+  if (!varName || !def || /^(?:ret|err|error|rc|retval|rv|status)$/.test(varName)) return false;
   const body = def.childForFieldName("body");
   if (!body) return false;
   const want = `return ${varName};`;

@@ -355,6 +355,28 @@ IRQCHIP_DECLARE(foo, "vendor,foo", foo_of_init);
     expect(rootsOf(src)).toEqual(["foo_of_init:of-declare:setup"]);
   });
 
+  it("kernel macros: a for_each loop with declarations (parsed as a nested function) stays in its function", () => {
+    const src = `
+static int __init cbe_init_pm_irq(void)
+{
+	unsigned int irq;
+	int rc, node;
+
+	for_each_online_node(node) {
+		irq = irq_create_mapping(NULL, IIC_IRQ_IOEX_PMI |
+					       (node << IIC_IRQ_NODE_SHIFT));
+		if (!irq)
+			return -EINVAL;
+	}
+	return 0;
+}
+machine_arch_initcall(cell, cbe_init_pm_irq);
+`;
+    const facts = extractFileFacts("arch/powerpc/platforms/cell/pmu.c", src, rules, parser);
+    expect(facts.sites[0]).toMatchObject({ function: "cbe_init_pm_irq", inLoop: true, line: 8 });
+    expect(rootsOf(src)).toEqual(["cbe_init_pm_irq:initcall:setup"]);
+  });
+
   it("cross-file: an exported helper is attributed to the probe that calls it elsewhere", async () => {
     const { mkdtemp, mkdir, writeFile, rm } = await import("node:fs/promises");
     const os = await import("node:os");
