@@ -5,6 +5,7 @@ import { scanHeaders } from "../mail/header-scan.js";
 import type { MailMessage } from "../mail/mail-message.js";
 import { headerRecord, parseMessage, syntheticMsgid } from "../mail/parse-message.js";
 import type { Checkpoint, IngestOutcome, Store } from "../store/store.js";
+import { looksLikeCommandMail } from "../commands/inspect-command-mail.js";
 import { classifyMail, type MailFilter } from "./classify-mail.js";
 import type { DaemonMetrics } from "./daemon-metrics.js";
 
@@ -40,6 +41,9 @@ export async function acceptMessage(
     ctx.log.warn({ source: where.source, err: err.message }, "mail not parseable; recorded and skipped");
   }
   if (!ignored) ignored = classifyMail(msg, ctx.filter);
+  // A command mail keeps its raw bytes: DKIM verification needs them exactly.
+  const command = !ignored && looksLikeCommandMail(raw);
+  if (command && !msg.raw) msg = { ...msg, raw };
   if (!ignored && (await ctx.store.outboxByMessageId(msg.msgid))) ignored = "our own reply (Message-ID in the outbox)";
   const outcome = await ctx.store.ingestMessage({
     message: msg,
@@ -49,6 +53,7 @@ export async function acceptMessage(
     checkpoint: where.checkpoint,
     settleMs: ctx.config.daemon.settleMs,
     maxDelayMs: ctx.config.daemon.maxDelayMs,
+    ...(command ? { jobs: [{ kind: "command", key: msg.msgid }] } : {}),
     now,
   });
   ctx.metrics?.messagesSeen.inc({ outcome: !outcome.inserted ? "duplicate" : ignored ? "ignored" : "queued" });

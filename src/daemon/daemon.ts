@@ -5,6 +5,7 @@ import type { Config } from "../config/config.js";
 import { scanHeaders } from "../mail/header-scan.js";
 import { readMail } from "../mail/sources/read-mail.js";
 import type { Store } from "../store/store.js";
+import { InputError } from "../errors.js";
 import { acceptMessage, type AcceptContext } from "./accept-message.js";
 import { mailFilter } from "./classify-mail.js";
 import { DaemonMetrics } from "./daemon-metrics.js";
@@ -14,6 +15,7 @@ import { JobRunner } from "./job-runner.js";
 import { OutboxSender, type MailSender } from "./outbox-sender.js";
 import { runTriageJob } from "./run-triage-job.js";
 import type { TriagePipeline } from "./triage-pipeline.js";
+import type { CommandProcessor } from "../commands/create-command-processor.js";
 
 export interface DaemonOptions {
   config: Config;
@@ -25,6 +27,8 @@ export interface DaemonOptions {
   imap: ImapEndpoint | null;
   /** Where replies go; null leaves them pending in the outbox. */
   sender: MailSender | null;
+  /** Answers `#irqtriage` command mails (src/commands); null = command mails are just mail. */
+  commands?: CommandProcessor | null;
   metrics?: DaemonMetrics;
   now?: () => number;
 }
@@ -86,11 +90,32 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
     handlers: {
       triage: async ({ job, log: jlog, signal }) => {
         const retest = Array.isArray(job.payload["retest"]) ? (job.payload["retest"] as unknown[]).map(String) : [];
-        const out = await runTriageJob(job.key, retest, { store, pipeline: opts.pipeline, config, log: jlog, metrics, signal, now });
+        const out = await runTriageJob(job.key, retest, {
+          store,
+          pipeline: opts.pipeline,
+          config,
+          log: jlog,
+          metrics,
+          signal,
+          now,
+          ...(opts.commands ? { isQuiet: (l: string) => opts.commands?.isQuiet(l) ?? Promise.resolve(false) } : {}),
+        });
         if (out.queued.length) sender?.wake();
       },
+      command: async ({ job, log: jlog }) => {
+        const stored = await store.getMessage(job.key);
+        if (!stored || !opts.commands) return;
+        const raw = stored.message.raw;
+        if (!raw) throw new InputError("command mail stored without its raw bytes", job.key);
+        const out = await opts.commands.process({ msg: stored.message, raw });
+        jlog.info({ status: out.status, sender: out.sender, commands: out.records.length }, "command mail handled");
+        if (!out.reply) return;
+        // The answer goes through the outbox like any reply: once per command mail (its key).
+        const rec = await store.recordTriage({ root: stored.root, results: [], replies: [out.reply], retest: null, now: now() });
+        if (rec.queued.length) sender?.wake();
+      },
     },
-    limits: { ...config.daemon.concurrency },
+    limits: { ...config.daemon.concurrency, command: 1 },
     leaseMs: config.daemon.leaseMs,
     maxAttempts: config.daemon.maxAttempts,
     backoffMs: config.daemon.backoffMs,

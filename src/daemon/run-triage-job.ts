@@ -14,6 +14,8 @@ export interface TriageJobDeps {
   metrics?: DaemonMetrics;
   signal?: AbortSignal;
   now?: () => number;
+  /** A maintainer said `#irqtriage quiet` on this lineage: no more replies to it. */
+  isQuiet?: (lineage: string) => Promise<boolean>;
 }
 
 export interface TriageJobOutcome {
@@ -84,6 +86,10 @@ export async function runTriageJob(root: string, retest: string[], deps: TriageJ
       continue;
     }
     const rev = byKey.get(reply.key);
+    if (rev && deps.isQuiet && (await deps.isQuiet(rev.lineage))) {
+      skipped.push({ key: reply.key, why: "lineage set quiet by a maintainer" });
+      continue;
+    }
     if (rev && config.reply.onlyRelevant && !rev.revision.relevant) {
       skipped.push({ key: reply.key, why: "revision not relevant" });
       continue;

@@ -176,6 +176,10 @@ export class SqliteStore implements Store {
             now: input.now,
           });
         }
+        for (const j of input.jobs ?? []) {
+          const id = this.enqueueSync({ kind: j.kind, key: j.key, runAt: input.now, now: input.now });
+          jobId ??= id;
+        }
         outcome = { inserted: true, root, jobId, confirmedOutbox: null };
       }
       // Our own reply came back through the list: proof it was delivered.

@@ -123,6 +123,8 @@ export interface IngestInput {
   /** Debounce for the thread's triage job (a series arrives as several mails). */
   settleMs: number;
   maxDelayMs: number;
+  /** Further jobs for a NEW message (e.g. "command"), enqueued in the same transaction. */
+  jobs?: { kind: string; key: string }[];
   now: number;
 }
 

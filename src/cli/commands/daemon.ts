@@ -7,6 +7,7 @@ import { parseImapUrl, parseSmtpUrl } from "../../daemon/parse-endpoint-url.js";
 import { smtpSender } from "../../daemon/outbox-sender.js";
 import { loadTriagePipeline } from "../../daemon/triage-pipeline.js";
 import { SqliteStore } from "../../store/sqlite-store.js";
+import { createCommandProcessor } from "../../commands/create-command-processor.js";
 import { optString } from "../args.js";
 import type { CliCommand, ParsedArgs } from "../cli-command.js";
 import path from "node:path";
@@ -95,7 +96,8 @@ export const command: CliCommand = {
         }
       : null;
     const sender = config.smtp.host ? smtpSender(config.smtp, io.env["IRQTRIAGE_SMTP_PASSWORD"]) : null;
-    const daemon = await startDaemon({ config, store, log, pipeline, imap, sender });
+    const commands = config.commands.enabled ? await createCommandProcessor(config, store, log) : null;
+    const daemon = await startDaemon({ config, store, log, pipeline, imap, sender, commands });
     await new Promise<void>((resolve) => {
       if (io.signal.aborted) resolve();
       else io.signal.addEventListener("abort", () => resolve(), { once: true });
