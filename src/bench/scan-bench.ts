@@ -90,7 +90,7 @@ export async function bench(log: (line: string) => void): Promise<void> {
   log(`peak RSS of the scan process      ${Math.max(...scans.map((s) => s.rssMb)).toFixed(0).padStart(6)} MB  target <= 400 MB`);
   log(`files ${last.files}, call sites ${last.sites}; units per class: ${Object.entries(last.counts).map(([k, v]) => `${k} ${v}`).join(", ")}`);
 
-  // Delta for a one-driver patch: drop the dispose from a real driver's remove path (a small
+  // Delta for a one-driver patch: drop the first irq_dispose_mapping() line of a real driver (a small
   // irqchip and a 3,000-line Ethernet driver). Rules are loaded once, as in the daemon.
   for (const driver of ["drivers/irqchip/irq-ts4800.c", "drivers/net/ethernet/ibm/emac/core.c"]) {
     const tmp = await mkdtemp(path.join(os.tmpdir(), "irqtriage-scan-bench-"));

@@ -236,6 +236,29 @@ static struct platform_driver foo_driver = { .probe = foo_probe, .remove = foo_r
     expect(f.create[0]?.path).toBe("to-irq");
   });
 
+  it("create-twice-dispose-once: the same mapping created in probe and again in resume, disposed once", () => {
+    const src = platformDriver(
+      `static int foo_resume(struct device *dev)
+{
+	p->irq = irq_create_mapping(p->domain, 0);
+	return 0;
+}
+static int foo_probe(struct platform_device *pdev)
+{
+	p->irq = irq_create_mapping(p->domain, 0);
+	return 0;
+}`,
+      `static int foo_remove(struct platform_device *pdev)
+{
+	irq_dispose_mapping(p->irq);
+	return 0;
+}`,
+    );
+    const f = one(src);
+    expect(f.class).toBe("create-twice-dispose-once");
+    expect(f.reason).toMatch(/more places than it disposes/);
+  });
+
   it("dispose-unowned: remove disposes the irq platform_get_irq() gave it", () => {
     const src = platformDriver(
       `static int foo_probe(struct platform_device *pdev)
