@@ -146,7 +146,9 @@ export async function reserveWorktree(opts: Pick<CreateWorktreeOptions, "mirror"
       return {
         path: wtPath,
         name,
-        sparse,
+        get sparse() {
+          return sparse;
+        },
         dispose,
         materialize: () => {
           if (disposed) return Promise.reject(new Error(`worktree ${wtPath} was already removed`));
