@@ -6,14 +6,16 @@ import { simulatePatch } from "../sim/simulate-patch.js";
 import type { SimRules } from "../sim/sim-types.js";
 import type { RevisionStage, StageInput, StageOutput } from "../triage/revision-stage.js";
 import { loadSimRules } from "./load-sim-rules.js";
-import { readSemanticsSources } from "./read-semantics-sources.js";
 
-/** The semantics-detection sources of the base commit, read from git (the checkout may differ). */
-async function baseFiles(mirrorPath: string, base: string, rules: SimRules): Promise<Record<string, string>> {
-  const mirror = new GitMirror({ path: mirrorPath });
+/**
+ * The semantics-detection sources at a commit, read from git: the mirror's checkout may be at
+ * another commit, and an applied worktree is sparse (only the files the series touches).
+ */
+async function filesAt(repo: string, rev: string, rules: SimRules): Promise<Record<string, string>> {
+  const mirror = new GitMirror({ path: repo });
   const out: Record<string, string> = {};
   for (const file of semanticsSourceFiles(rules.semantics)) {
-    const bytes = await mirror.readFile(base, file);
+    const bytes = await mirror.readFile(rev, file);
     if (bytes) out[file] = bytes.toString("utf8");
   }
   return out;
@@ -53,8 +55,8 @@ export function simStage(opts: { rules?: SimRules } = {}): RevisionStage {
       const config = input.config.sim;
       if (!config.enabled) return null;
       rules ??= await loadSimRules();
-      const base = input.mirror && input.base ? await baseFiles(input.mirror, input.base, rules) : null;
-      const patched = input.applied ? await readSemanticsSources(input.applied, rules.semantics) : null;
+      const base = input.mirror && input.base ? await filesAt(input.mirror, input.base, rules) : null;
+      const patched = input.applied ? await filesAt(input.applied, "HEAD", rules) : null;
       const out = simulatePatch({
         rules,
         config,

@@ -16,6 +16,8 @@ export interface StageInput {
   applied: string | null;
   /** Details of the stages that ran before this one for the same revision, by stage name. */
   previous?: Readonly<Record<string, unknown>>;
+  /** Public ids of findings maintainers ignored on this lineage: leave them out of the section. */
+  ignored?: ReadonlySet<string>;
   config: Config;
   log: Logger;
   signal?: AbortSignal;

@@ -12,6 +12,11 @@ import { composeReply, type ReplyTarget } from "../report/compose-reply.js";
 import type { OutgoingReply } from "../report/outgoing-reply.js";
 import type { ReportSection } from "../report/report-section.js";
 import { describeApply, describeIntro } from "./describe-revision.js";
+import { applyIgnores } from "../commands/apply-ignores.js";
+import type { IgnoreRecord } from "../commands/command-context.js";
+import { renderSuppressedSection } from "../commands/render-suppressed-section.js";
+import type { Publisher } from "../github/publisher.js";
+import { collectFindings } from "./collect-findings.js";
 import type { RevisionStage, StageOutput } from "./revision-stage.js";
 import type { ApplyResult, RevisionResult, TriageError, TriageResult } from "./triage-result.js";
 
@@ -23,6 +28,10 @@ export interface TriageDeps {
   mirror: GitMirror | null;
   /** Later stages (balance analysis, simulation, QEMU), run in order for relevant revisions. */
   stages?: readonly RevisionStage[];
+  /** Findings maintainers ignored on this lineage (`#irqtriage ignore`), carried to later revisions. */
+  ignores?: (lineage: string) => Promise<readonly IgnoreRecord[]>;
+  /** The GitHub mirror; null or absent = not published. */
+  publisher?: Publisher | null;
   /** Revision keys to leave alone (the daemon passes those it has already answered). */
   skip?: ReadonlySet<string>;
   now?: () => Date;
@@ -156,6 +165,8 @@ async function triageRevision(
     return { sections, details };
   }
 
+  const ignores = deps.ignores ? await deps.ignores(rev.lineage) : [];
+  const ignoredIds = new Set(ignores.map((i) => i.findingId));
   try {
     for (const stage of deps.stages ?? []) {
       if (stage.needsAppliedTree && !applied?.worktree) continue;
@@ -169,6 +180,7 @@ async function triageRevision(
           base: result.apply.base,
           applied: applied?.worktree ?? null,
           previous: details,
+          ignored: ignoredIds,
           config,
           log: log.child({ stage: stage.name }),
           ...(deps.signal ? { signal: deps.signal } : {}),
@@ -181,6 +193,41 @@ async function triageRevision(
       if (!out) continue;
       details[stage.name] = out.details;
       if (out.section) sections.push(out.section);
+    }
+    const { kept, lines } = applyIgnores(collectFindings(details), ignores);
+    details["findings"] = kept;
+    if (kept.length) {
+      sections.push({
+        stage: "findings",
+        title: "Finding ids",
+        severity: "info",
+        body: [
+          ...kept.map((f) => `- ${f.id}: ${f.title}`),
+          "",
+          'Reply "#irqtriage explain <id>" for details, or "#irqtriage ignore <id> <reason>" for a false positive.',
+        ].join("\n"),
+      });
+    }
+    const suppressed = renderSuppressedSection(lines);
+    if (suppressed) sections.push(suppressed);
+    if (deps.publisher && deps.mirror && applied?.commits.length) {
+      try {
+        const pub = await deps.publisher.publishRevision({
+          lineage: rev.lineage,
+          version: rev.version,
+          title: rev.title,
+          author: result.author,
+          gitDir: deps.mirror.path,
+          head: applied.commits[applied.commits.length - 1] as string,
+          base: result.apply.base,
+          findings: kept,
+          suppressed: lines,
+        });
+        details["github"] = pub;
+      } catch (err) {
+        log.error({ err }, "publishing to the GitHub mirror failed");
+        errors.push({ source: rev.key, message: `github: ${(err as Error).message}` });
+      }
     }
   } finally {
     await applied?.dispose();

@@ -1,6 +1,7 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import type { ReportSection } from "../../report/report-section.js";
+import { balanceFindingId } from "../../triage/collect-findings.js";
 import type { RevisionStage, StageInput, StageOutput } from "../../triage/revision-stage.js";
 import type { BalanceRules } from "../balance-rules.js";
 import { detectCoreSemantics } from "../detect-core-semantics.js";
@@ -62,12 +63,16 @@ export function balanceStage(opts: { rules?: BalanceRules; pointer?: string } = 
         log: input.log,
         ...(baseScan ? { baseScan } : {}),
       });
+      // Changes a maintainer ignored (`#irqtriage ignore <id>`) stay in the details (so the
+      // pipeline can say they were suppressed) but leave the section.
+      const ignored = input.ignored;
+      const shown = ignored?.size ? { ...delta, changes: delta.changes.filter((c) => !ignored.has(balanceFindingId(c))) } : delta;
       const pointer = opts.pointer ?? `irqtriage scan <tree> --json${input.base ? ` (base ${input.base.slice(0, 12)})` : ""}`;
       const section: ReportSection = {
         stage: "balance",
         title: "IRQ mapping balance",
-        body: renderFindingsSection(delta, { pointer }),
-        severity: balanceSeverity(delta),
+        body: renderFindingsSection(shown, { pointer }),
+        severity: balanceSeverity(shown),
       };
       return { section, details: details(delta) };
     },
