@@ -5,6 +5,7 @@ import { cleanupStaleWorktrees } from "../kernel/cleanup-stale-worktrees.js";
 import { GitMirror } from "../kernel/git-mirror.js";
 import type { MailMessage } from "../mail/mail-message.js";
 import { ingest } from "../mail/ingest.js";
+import { createPublisher } from "../github/create-publisher.js";
 import { loadRelevanceRules } from "../patch/load-relevance-rules.js";
 import { rulesDir } from "../package-root.js";
 import type { RevisionStage } from "./revision-stage.js";
@@ -47,11 +48,13 @@ export async function runTriage(opts: RunTriageOptions): Promise<RunTriageOutcom
     await cleanupStaleWorktrees(config.stateDir, { mirror, log });
   }
   const rules = await loadRelevanceRules(rulesDir);
+  const publisher = await createPublisher(config.github, { log });
   const run = await triageMessages(messages, {
     config,
     log,
     rules,
     mirror,
+    publisher,
     ...(opts.stages ? { stages: opts.stages } : {}),
     ...(opts.signal ? { signal: opts.signal } : {}),
     ...(opts.now ? { now: opts.now } : {}),
