@@ -226,8 +226,18 @@ async function populateWorktree(
     return false;
   }
   await mirror.git(["worktree", "add", "--no-checkout", "--detach", "--quiet", "--", wtPath, opts.base], run);
-  // --stdin: patterns never go through argv parsing, and many of them fit.
-  await mirror.git(["sparse-checkout", "set", "--no-cone", "--stdin"], { ...run, cwd: wtPath, input: patterns.join("\n") + "\n" });
+  // --stdin: patterns never go through argv parsing, and many of them fit. The very first set
+  // on a mirror writes its .git/config (extensions.worktreeConfig); two first applies at once
+  // may meet on config.lock, so that one error is retried.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await mirror.git(["sparse-checkout", "set", "--no-cone", "--stdin"], { ...run, cwd: wtPath, input: patterns.join("\n") + "\n" });
+      break;
+    } catch (e) {
+      if (attempt >= 3 || !/could not lock config file|config\.lock/.test(`${(e as Error).message} ${String((e as { detail?: unknown }).detail ?? "")}`)) throw e;
+      await new Promise((r) => setTimeout(r, 200 * attempt));
+    }
+  }
   await mirror.git(["read-tree", "-mu", "HEAD"], { ...run, cwd: wtPath });
   return true;
 }
