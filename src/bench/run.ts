@@ -12,6 +12,7 @@ const benches: Record<string, () => Promise<Bench>> = {
   scan: async () => (await import("./scan-bench.js")).bench,
   qemu: async () => (await import("./qemu-bench.js")).bench,
   daemon: async () => (await import("./daemon-bench.js")).bench,
+  apply: async () => (await import("./apply-bench.js")).bench,
 };
 
 async function runBenches(): Promise<void> {
