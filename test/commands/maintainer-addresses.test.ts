@@ -60,9 +60,5 @@ describe.runIf(haveMirror)("loadMaintainerAllowlist on the Linux mirror", () => 
     expect(addrs).not.toContain("linux-kernel@vger.kernel.org");
   });
 });
-describe.runIf(!haveMirror)("loadMaintainerAllowlist on the Linux mirror (absent)", () => {
-  it("says it is skipped", () => {
-    console.warn(`skipped: Linux mirror absent at ${mirror}; scripts/make-linux-mirror.sh builds it`);
-    expect(haveMirror).toBe(false);
-  });
-});
+// Absent data is reported, not counted as a skipped test: the tests below need it.
+if (!haveMirror) console.warn(`skipped: Linux mirror absent at ${mirror}; scripts/make-linux-mirror.sh builds it`);

@@ -143,9 +143,5 @@ describe.runIf(existsSync(v3File))("corpus: the v3 refcount patch on Linux 6.1",
   });
 });
 
-describe.runIf(!existsSync(v3File))("corpus", () => {
-  it("skipped: ../shared absent", () => {
-    console.log(`skipped: ../shared absent (${v3File})`);
-    expect(existsSync(v3File)).toBe(false);
-  });
-});
+// Absent data is reported, not counted as a skipped test: the tests below need it.
+if (!existsSync(v3File)) console.warn(`skipped: ../shared absent (${v3File})`);

@@ -117,8 +117,5 @@ describe("b4 am picks the same patches, order and trailers as buildSeries", () =
     });
   }
 
-  it.runIf(!existsSync(corpusDir))("corpus cases: skipped, ../shared absent", () => {
-    console.warn(`skipped: ../shared absent (${corpusDir}); the corpus b4 comparisons did not run`);
-    expect(existsSync(corpusDir)).toBe(false);
-  });
+  if (!existsSync(corpusDir)) console.warn(`skipped: ../shared absent (${corpusDir}); the corpus b4 comparisons did not run`);
 });

@@ -46,9 +46,5 @@ describe.runIf(present)("header scan and parse agree with mailparser on the geni
   }
 });
 
-describe.runIf(!present)("genirq corpus", () => {
-  it("is absent", () => {
-    console.log("skipped: ../shared absent (corpus checks not run)");
-    expect(present).toBe(false);
-  });
-});
+// Absent data is reported, not counted as a skipped test: the tests below need it.
+if (!present) console.warn("skipped: ../shared absent (corpus checks not run)");

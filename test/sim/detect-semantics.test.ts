@@ -143,7 +143,4 @@ describe.runIf(haveCorpus)("corpus: the 2020 v3 patch (../shared)", () => {
   });
 });
 
-it.runIf(!haveCorpus)("corpus tests (skipped: ../shared absent)", () => {
-  console.log("skipped: ../shared absent, corpus detection tests not run");
-  expect(haveCorpus).toBe(false);
-});
+if (!haveCorpus) console.warn("skipped: ../shared absent, corpus detection tests not run");
