@@ -212,14 +212,18 @@ export async function bench(log: (line: string) => void): Promise<void> {
   const config = res.config;
   const logger = silentLogger();
   const store = SqliteStore.open(config.stateDir);
-  const daemon = await startDaemon({
-    config,
-    store,
-    log: logger,
-    pipeline: await loadTriagePipeline(config, logger),
-    imap: { host: "127.0.0.1", port: dovecot.port, secure: false, user: "list", password: "secret", allowSelfSigned: false },
-    sender: smtpSender(config.smtp, undefined),
-  });
+  const pipeline = await loadTriagePipeline(config, logger);
+  const start = () =>
+    startDaemon({
+      config,
+      store,
+      log: logger,
+      pipeline,
+      imap: { host: "127.0.0.1", port: dovecot.port, secure: false, user: "list", password: "secret", allowSelfSigned: false },
+      sender: smtpSender(config.smtp, undefined),
+    });
+  const daemon = await start();
+  let cliProc: ChildProcess | null = null;
   const appender = imapClient(dovecot.port);
   await appender.connect();
   try {
@@ -252,11 +256,31 @@ export async function bench(log: (line: string) => void): Promise<void> {
       mails.push(p.raw);
       for (let j = i * 9; j < i * 9 + 9 && j < REPLIES; j++) mails.push(replyMail(p.id, j));
     }
+    // The list side cannot APPEND 10,000 mails fast enough over IMAP here (~35/s on this
+    // machine), so the burst is delivered the way an MDA does it: straight into the maildir,
+    // while the daemon is stopped; then the daemon starts and catches up (IMAP FETCH, parse,
+    // store, triage, reply). That measures the daemon, not the APPEND rate.
+    await daemon.stop();
     const before = await store.messageCount();
+    const box = path.join(tmp, "dovecot", "mail", "list", ".lkml", "new");
+    mkdirSync(box, { recursive: true });
+    const owner = passwdIds("dovecot");
+    mails.forEach((raw, i) => {
+      const f = path.join(box, `${Date.now()}.B${i}.bench`);
+      writeFileSync(f, raw);
+      chownSync(f, owner.uid, owner.gid);
+    });
+    // The catch-up runs in the real CLI (`irqtriage daemon`) as its own process, so its RSS
+    // is the daemon's alone (not this benchmark's generated mails and sink reads).
+    const cfgFile = path.join(tmp, "irqtriage.yaml");
+    writeFileSync(cfgFile, `stateDir: ${JSON.stringify(config.stateDir)}\nimap:\n  mailboxes: [lkml]\ndaemon:\n  http:\n    port: null\n`);
+    const cli = spawn(
+      process.execPath,
+      [path.join(root, "bin/irqtriage.js"), "daemon", "--config", cfgFile, "--imap", `imap://list@127.0.0.1:${dovecot.port}/lkml`, "--smtp", `smtp://127.0.0.1:${sink.port}`, "--from", "irqtriage <bot@bench.example>"],
+      { env: { ...process.env, IRQTRIAGE_IMAP_PASSWORD: "secret", IRQTRIAGE_LOG: "warn" }, stdio: ["ignore", "ignore", "inherit"] },
+    );
+    cliProc = cli;
     const t0 = performance.now();
-    for (const raw of mails) await appender.append("lkml", raw);
-    const appended = performance.now() - t0;
-    while ((await store.messageCount()) < before + mails.length) await new Promise((r) => setTimeout(r, 100));
     const stored = performance.now() - t0;
     for (;;) {
       const got = sinkReplies(sinkDir);
@@ -265,19 +289,24 @@ export async function bench(log: (line: string) => void): Promise<void> {
     }
     const replied = performance.now() - t0;
     const dup = [...sinkReplies(sinkDir).values()].filter((n) => n > 1).length;
-    log(`burst of ${mails.length} messages (${SERIES} one-patch series + ${REPLIES} replies):`);
-    log(`  IMAP APPEND of all: ${(appended / 1000).toFixed(1)} s (${(mails.length / (appended / 1000)).toFixed(0)} msg/s, the list side)`);
-    log(`  all stored by the daemon after ${(stored / 1000).toFixed(1)} s: ${(mails.length / (stored / 1000)).toFixed(0)} msg/s = ${((mails.length / (stored / 1000)) * 86_400 / 1_100).toFixed(0)}x LKML's 1,100/day`);
-    log(`  all ${SERIES} replies in the SMTP server after ${(replied / 1000).toFixed(1)} s; duplicate replies: ${dup}`);
+    const rate = mails.length / (stored / 1000);
+    log(`burst of ${mails.length} messages (${SERIES} one-patch series + ${REPLIES} replies) waiting in the mailbox at start:`);
+    log(`  all fetched, parsed and stored after ${(stored / 1000).toFixed(1)} s: ${rate.toFixed(0)} msg/s = ${((rate * 86_400) / 1_100).toFixed(0)}x LKML's 1,100/day   (target >= 100x)`);
+    log(`  all ${SERIES} replies in the SMTP server after ${(replied / 1000).toFixed(1)} s (${(SERIES / (replied / 1000)).toFixed(1)} series/s); duplicate replies: ${dup}`);
 
-    // 3. idle RSS
+    // 3. idle RSS of the daemon process
+    await new Promise((r) => setTimeout(r, 10_000));
+    const status = readFileSync(`/proc/${cli.pid}/status`, "utf8");
+    const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+    const hwmKb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+    log(`idle RSS of the daemon process 10 s after the burst: ${mb(rssKb * 1024)} (peak ${mb(hwmKb * 1024)})   (target <= 150 MB)`);
     await appender.logout();
-    await new Promise((r) => setTimeout(r, 5_000));
-    (globalThis as { gc?: () => void }).gc?.();
-    await new Promise((r) => setTimeout(r, 1_000));
-    const mem = process.memoryUsage();
-    log(`idle RSS after the burst: ${mb(mem.rss)} (heap used ${mb(mem.heapUsed)})   (target <= 150 MB)`);
+    const exited = new Promise((r) => cli.once("exit", r));
+    cli.kill("SIGTERM");
+    await exited;
+    cliProc = null;
   } finally {
+    cliProc?.kill("SIGKILL");
     await daemon.stop();
     await store.close();
     sink.proc.kill("SIGKILL");

@@ -94,13 +94,13 @@ export class ImapFollower {
 
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const t = setTimeout(done, ms);
-      const self = this;
-      function done(): void {
+      let t: NodeJS.Timeout | undefined = undefined;
+      const done = (): void => {
         clearTimeout(t);
-        self.wake = null;
+        this.wake = null;
         resolve();
-      }
+      };
+      t = setTimeout(done, ms);
       this.wake = done;
     });
   }

@@ -7,6 +7,7 @@ import type { MailMessage } from "../mail/mail-message.js";
 import { loadRelevanceRules } from "../patch/load-relevance-rules.js";
 import type { OutgoingReply } from "../report/outgoing-reply.js";
 import type { RevisionResult, TriageResult } from "../triage/triage-result.js";
+import { Semaphore } from "./semaphore.js";
 
 /**
  * What the daemon needs from the triage pipeline: the lead's
@@ -51,12 +52,29 @@ export async function loadTriagePipeline(config: Config, log: Logger): Promise<T
   if (typeof tm.triageMessages !== "function") throw new Error("src/triage/triage-messages.ts does not export triageMessages()");
   const triageMessages = tm.triageMessages;
   const ds = await load<{ defaultStages?: (c: Config) => Promise<unknown[]> }>("../triage/default-stages.js").catch(() => ({ defaultStages: undefined }));
-  const stages = ds.defaultStages ? await ds.defaultStages(config) : [];
+  // Heavy work has its own concurrency limit (daemon.concurrency), also when several triage
+  // jobs run at once: each later stage named in the limits (qemu) is wrapped in a semaphore,
+  // and with a mirror the whole run (worktree + git am + stages on the tree) holds "apply".
+  const limits = config.daemon.concurrency as unknown as Record<string, number>;
+  const sems = new Map<string, Semaphore>();
+  const sem = (name: string): Semaphore => {
+    let s = sems.get(name);
+    if (!s) sems.set(name, (s = new Semaphore(limits[name] ?? 1)));
+    return s;
+  };
+  const rawStages = (ds.defaultStages ? await ds.defaultStages(config) : []) as { name?: unknown; run?: unknown }[];
+  const stages = rawStages.map((st) => {
+    const name = typeof st.name === "string" ? st.name : "";
+    const run = st.run;
+    if (!(name in limits) || typeof run !== "function") return st;
+    return { ...st, run: (input: unknown) => sem(name).run(() => (run as (i: unknown) => Promise<unknown>).call(st, input)) };
+  });
   const rules = await loadRelevanceRules(fileURLToPath(new URL("../../rules", import.meta.url)));
   const mirror = config.mirror.path ? new GitMirror({ path: config.mirror.path, log }) : null;
   if (mirror) await cleanupStaleWorktrees(config.stateDir, { mirror, log });
+  const gate = <T>(fn: () => Promise<T>): Promise<T> => (mirror ? sem("apply").run(fn) : fn());
   return (messages, deps) =>
-    triageMessages(messages, {
+    gate(() => triageMessages(messages, {
       config: deps.config,
       log: deps.log,
       rules,
@@ -64,5 +82,5 @@ export async function loadTriagePipeline(config: Config, log: Logger): Promise<T
       stages,
       ...(deps.skip ? { skip: deps.skip } : {}),
       ...(deps.signal ? { signal: deps.signal } : {}),
-    });
+    }));
 }

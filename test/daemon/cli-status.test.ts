@@ -36,6 +36,7 @@ describe("irqtriage status / replay", () => {
   it("status --json shows queue, dead letters, series, outbox, checkpoints and ignored mail", async () => {
     const t = io();
     expect(await main(["status", "--state", tmp.dir, "--json"], t)).toBe(0);
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a JSON document checked field by field
     const r = JSON.parse(t.out()) as Record<string, any>;
     expect(r["messages"]).toBe(2);
     expect(r["checkpoints"]).toEqual([{ mailbox: "imap://u@h:1/lkml", uidValidity: 9, lastUid: 4 }]);
