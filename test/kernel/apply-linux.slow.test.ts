@@ -98,6 +98,10 @@ describe("applySeries on the Linux mirror", () => {
         failed: null,
       });
       expect(readFileSync(path.join(a.worktree!, file), "utf8")).toBe(edited);
+      // Sparse worktree: the touched file, MAINTAINERS and Makefile only; the rest stays in the index.
+      expect(existsSync(path.join(a.worktree!, "MAINTAINERS"))).toBe(true);
+      expect(existsSync(path.join(a.worktree!, "kernel/irq/irqdomain.c"))).toBe(false);
+      expect(git(a.worktree!, ["ls-files", "-t", "--", "kernel/irq/irqdomain.c"])).toBe("S kernel/irq/irqdomain.c\n");
       expect(git(mirrorPath, ["log", "-1", "--format=%an <%ae> %aI", a.commits[0]!]).trim()).toBe("Ada Lovelace <ada@example.org> 2024-03-04T05:06:07+00:00");
       expect(await mirror.changedFiles(base, a.commits[0]!)).toEqual([file]);
     } finally {
