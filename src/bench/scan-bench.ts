@@ -49,19 +49,24 @@ async function scanInChild(tree: string): Promise<ScanRun> {
 }
 
 /** Wall and CPU time of an outside command (CPU via /usr/bin/time when present: fair on a busy box). */
-async function timed(cmd: string, args: string[], cwd: string): Promise<{ ms: number; cpuMs: number | null; lines: number; ok: boolean }> {
+async function timed(
+  cmd: string,
+  args: string[],
+  cwd: string,
+  timeoutMs = 300_000,
+): Promise<{ ms: number; cpuMs: number | null; lines: number; ok: boolean; timedOut: boolean }> {
   const useTime = existsSync("/usr/bin/time");
   const t0 = performance.now();
   const r = useTime
-    ? spawnSync("/usr/bin/time", ["-f", "@@TIME %U %S", cmd, ...args], { cwd, maxBuffer: 1 << 28, encoding: "utf8", timeout: 900_000 })
-    : spawnSync(cmd, args, { cwd, maxBuffer: 1 << 28, encoding: "utf8", timeout: 900_000 });
+    ? spawnSync("/usr/bin/time", ["-f", "@@TIME %U %S", cmd, ...args], { cwd, maxBuffer: 1 << 28, encoding: "utf8", timeout: timeoutMs })
+    : spawnSync(cmd, args, { cwd, maxBuffer: 1 << 28, encoding: "utf8", timeout: timeoutMs });
   const ms = performance.now() - t0;
   const m = /@@TIME ([\d.]+) ([\d.]+)/.exec(r.stderr ?? "");
   const cpuMs = m ? (Number(m[1]) + Number(m[2])) * 1000 : null;
   const out = (r.stdout ?? "").split("\n").filter(Boolean);
   // spatch's `*` rules print matches as removed lines of a diff: count those (call sites).
   const lines = cmd === "spatch" ? out.filter((l) => l.startsWith("-") && !l.startsWith("---")).length : out.length;
-  return { ms, cpuMs, lines, ok: r.status === 0 || r.status === 1 };
+  return { ms, cpuMs, lines, ok: r.status === 0 || r.status === 1, timedOut: r.signal !== null };
 }
 
 const cpu = (x: { cpuMs: number | null }): string => (x.cpuMs === null ? "" : `, CPU ${x.cpuMs.toFixed(0)} ms`);
@@ -123,7 +128,8 @@ export async function bench(log: (line: string) => void): Promise<void> {
   await writeFile(cocci, `@r@\nidentifier f = {${names.join(", ")}};\nexpression list es;\n@@\n* f(es)\n`);
   try {
     const sp = await timed("spatch", ["--use-gitgrep", "-j", "2", "--very-quiet", "--sp-file", cocci, "--dir", "."], tree);
-    log(`spatch --use-gitgrep -j 2 (call-site rule) ${sp.ms.toFixed(0).padStart(6)} ms  ${sp.lines} call sites${cpu(sp)}${sp.ok ? "" : " (spatch reported an error)"}   (issue: ~7 s)`);
+    const status = sp.timedOut ? " (timed out: killed after 300 s)" : sp.ok ? "" : " (spatch reported an error)";
+    log(`spatch --use-gitgrep -j 2 (call-site rule) ${sp.ms.toFixed(0).padStart(6)} ms  ${sp.lines} call sites${cpu(sp)}${status}   (issue: ~7 s)`);
   } finally {
     await rm(cocci, { force: true });
   }
