@@ -1,9 +1,11 @@
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { applySeries, type SeriesPatchInput } from "../../src/kernel/apply-series.js";
 import { GitMirror } from "../../src/kernel/git-mirror.js";
-import { createWorktree } from "../../src/kernel/worktree.js";
+import { cleanupStaleWorktrees } from "../../src/kernel/cleanup-stale-worktrees.js";
+import { createWorktree, markerPath } from "../../src/kernel/worktree.js";
 import { makeRepo, patchMessage, splitMbox, withMessageId, type TempRepo } from "./git-fixture.js";
 
 // applySeries checks out only the files a series touches (sparse worktree); these tests prove
@@ -221,6 +223,22 @@ describe("createWorktree({ sparse })", () => {
     }
     expect(existsSync(wt.path)).toBe(false);
     await expect(wt.materialize()).rejects.toThrow(/already removed/);
+    expect(repo.git(["worktree", "list"]).trim().split("\n")).toHaveLength(1);
+  });
+
+  it("is removed by cleanupStaleWorktrees after its owner died", async () => {
+    const repo = makeRepo({ "a.c": "a\n", "b.c": "b\n" });
+    repos.push(repo);
+    const stateDir = path.join(repo.root, "state");
+    const wt = await createWorktree({ mirror: new GitMirror({ path: repo.dir }), stateDir, name: "crash", base: "HEAD", sparse: ["a.c"] });
+    expect(onDisk(wt.path)).toEqual(["a.c"]);
+    const dead = Number(spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"], { encoding: "utf8" }).stdout);
+    const m = JSON.parse(readFileSync(markerPath(wt.path), "utf8")) as Record<string, unknown>;
+    writeFileSync(markerPath(wt.path), JSON.stringify({ ...m, pid: dead }));
+    const report = await cleanupStaleWorktrees(stateDir);
+    expect(report.removed).toEqual([wt.path]);
+    expect(existsSync(wt.path)).toBe(false);
+    expect(readdirSync(path.join(stateDir, "worktrees"))).toEqual([]);
     expect(repo.git(["worktree", "list"]).trim().split("\n")).toHaveLength(1);
   });
 });
