@@ -1,4 +1,4 @@
-import { execFile, spawnSync } from "node:child_process";
+import { execFile, spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
@@ -48,7 +48,10 @@ async function scanInChild(tree: string): Promise<ScanRun> {
   }
 }
 
-/** Wall and CPU time of an outside command (CPU via /usr/bin/time when present: fair on a busy box). */
+/**
+ * Wall and CPU time of an outside command (CPU via /usr/bin/time when present: fair on a busy
+ * box). It runs in its own process group so that a timeout also ends its forked workers.
+ */
 async function timed(
   cmd: string,
   args: string[],
@@ -57,16 +60,27 @@ async function timed(
 ): Promise<{ ms: number; cpuMs: number | null; lines: number; ok: boolean; timedOut: boolean }> {
   const useTime = existsSync("/usr/bin/time");
   const t0 = performance.now();
-  const r = useTime
-    ? spawnSync("/usr/bin/time", ["-f", "@@TIME %U %S", cmd, ...args], { cwd, maxBuffer: 1 << 28, encoding: "utf8", timeout: timeoutMs })
-    : spawnSync(cmd, args, { cwd, maxBuffer: 1 << 28, encoding: "utf8", timeout: timeoutMs });
+  const child = useTime
+    ? spawn("/usr/bin/time", ["-f", "@@TIME %U %S", cmd, ...args], { cwd, detached: true, stdio: ["ignore", "pipe", "pipe"] })
+    : spawn(cmd, args, { cwd, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    if (child.pid) process.kill(-child.pid, "SIGKILL");
+  }, timeoutMs);
+  const code = await new Promise<number | null>((resolve) => child.on("close", (c) => resolve(c)));
+  clearTimeout(timer);
   const ms = performance.now() - t0;
-  const m = /@@TIME ([\d.]+) ([\d.]+)/.exec(r.stderr ?? "");
+  const m = /@@TIME ([\d.]+) ([\d.]+)/.exec(stderr);
   const cpuMs = m ? (Number(m[1]) + Number(m[2])) * 1000 : null;
-  const out = (r.stdout ?? "").split("\n").filter(Boolean);
+  const out = stdout.split("\n").filter(Boolean);
   // spatch's `*` rules print matches as removed lines of a diff: count those (call sites).
   const lines = cmd === "spatch" ? out.filter((l) => l.startsWith("-") && !l.startsWith("---")).length : out.length;
-  return { ms, cpuMs, lines, ok: r.status === 0 || r.status === 1, timedOut: r.signal !== null };
+  return { ms, cpuMs, lines, ok: code === 0 || code === 1, timedOut };
 }
 
 const cpu = (x: { cpuMs: number | null }): string => (x.cpuMs === null ? "" : `, CPU ${x.cpuMs.toFixed(0)} ms`);
