@@ -281,6 +281,7 @@ export async function bench(log: (line: string) => void): Promise<void> {
     );
     cliProc = cli;
     const t0 = performance.now();
+    while ((await store.messageCount()) < before + mails.length) await new Promise((r) => setTimeout(r, 100));
     const stored = performance.now() - t0;
     for (;;) {
       const got = sinkReplies(sinkDir);

@@ -1,4 +1,6 @@
 import { hostname } from "node:os";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { randomBytes } from "node:crypto";
 import type { Logger } from "pino";
 import type { Config } from "../config/config.js";
@@ -60,6 +62,20 @@ export function ownerAlive(owner: string, me: string): boolean {
     return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * A full GC (V8's own, exposed at runtime). After a burst the heap holds tens of MB of garbage
+ * that V8 would keep as resident pages for a long time; an idle daemon should give them back.
+ */
+function idleGc(): (() => void) | null {
+  try {
+    setFlagsFromString("--expose-gc");
+    const gc = runInNewContext("gc") as unknown;
+    return typeof gc === "function" ? (gc as () => void) : null;
+  } catch {
+    return null;
   }
 }
 
@@ -183,8 +199,22 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
     http = await startHealthServer({ host: config.daemon.http.host, port: config.daemon.http.port, metrics, health });
     log.info({ url: `http://${config.daemon.http.host}:${http.port}/healthz` }, "health endpoint listening");
   }
+  // Every 5 s: refresh gauges; after a busy period ends (no new mail, no job), collect garbage once.
+  const gc = idleGc();
+  let lastSeen = -1;
+  let busy = false;
   const gauges = setInterval(() => {
     health().catch(() => undefined);
+    void store.messageCount().then((n) => {
+      const idle = n === lastSeen && runner.active === 0;
+      if (!idle) busy = true;
+      else if (busy && gc) {
+        busy = false;
+        gc();
+        log.debug({ rss: process.memoryUsage().rss }, "idle: garbage collected");
+      }
+      lastSeen = n;
+    });
   }, 5_000);
   gauges.unref();
 
