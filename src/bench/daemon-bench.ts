@@ -300,7 +300,9 @@ export async function bench(log: (line: string) => void): Promise<void> {
     const status = readFileSync(`/proc/${cli.pid}/status`, "utf8");
     const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
     const hwmKb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+    const anonKb = Number(/RssAnon:\s+(\d+)/.exec(status)?.[1] ?? 0);
     log(`idle RSS of the daemon process 10 s after the burst: ${mb(rssKb * 1024)} (peak ${mb(hwmKb * 1024)})   (target <= 150 MB)`);
+    log(`  of which private (RssAnon) ${mb(anonKb * 1024)}; the rest is the node binary and shared libraries`);
     await appender.logout();
     const exited = new Promise((r) => cli.once("exit", r));
     cli.kill("SIGTERM");
