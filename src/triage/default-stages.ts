@@ -8,5 +8,6 @@ import type { RevisionStage } from "./revision-stage.js";
 export async function defaultStages(_config: Config): Promise<RevisionStage[]> {
   const { balanceStage } = await import("../analysis/io/balance-stage.js");
   const { simStage } = await import("../sim-io/sim-stage.js");
-  return [balanceStage(), simStage()];
+  const { qemuStage } = await import("../qemu/qemu-stage.js");
+  return [balanceStage(), simStage(), qemuStage()];
 }
