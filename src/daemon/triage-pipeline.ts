@@ -1,11 +1,17 @@
-import { fileURLToPath } from "node:url";
 import type { Logger } from "pino";
+import { storeCommandContext } from "../commands/store-command-context.js";
 import type { Config } from "../config/config.js";
+import { createPublisher } from "../github/create-publisher.js";
 import { cleanupStaleWorktrees } from "../kernel/cleanup-stale-worktrees.js";
 import { GitMirror } from "../kernel/git-mirror.js";
 import type { MailMessage } from "../mail/mail-message.js";
 import { loadRelevanceRules } from "../patch/load-relevance-rules.js";
+import { rulesDir } from "../package-root.js";
 import type { OutgoingReply } from "../report/outgoing-reply.js";
+import type { Store } from "../store/store.js";
+import { defaultStages } from "../triage/default-stages.js";
+import type { RevisionStage } from "../triage/revision-stage.js";
+import { triageMessages } from "../triage/triage-messages.js";
 import type { RevisionResult, TriageResult } from "../triage/triage-result.js";
 import { Semaphore } from "./semaphore.js";
 
@@ -32,26 +38,13 @@ export interface PipelineRun {
 
 export type TriagePipeline = (messages: MailMessage[], deps: PipelineDeps) => Promise<PipelineRun>;
 
-type TriageMessagesFn = (messages: readonly MailMessage[], deps: Record<string, unknown>) => Promise<PipelineRun>;
-
 /**
  * The real pipeline: the lead's triageMessages with the relevance rules, the kernel mirror
- * (config.mirror.path; stale worktrees of a crashed run are removed first) and the default
- * later stages. The triage modules are imported lazily by computed specifier so the daemon
- * still builds and its tests still run when that part of the tree is being reworked.
+ * (config.mirror.path; stale worktrees of a crashed run are removed first), the default later
+ * stages, the GitHub publisher (github.enabled) and, with a store, the maintainers' ignores of
+ * each lineage (`#irqtriage ignore`), which carry over to later revisions.
  */
-export async function loadTriagePipeline(config: Config, log: Logger): Promise<TriagePipeline> {
-  const load = async <T>(spec: string): Promise<T> => {
-    try {
-      return (await import(spec)) as T;
-    } catch (err) {
-      throw new Error(`triage pipeline unavailable (${spec}): ${(err as Error).message}`);
-    }
-  };
-  const tm = await load<{ triageMessages?: TriageMessagesFn }>("../triage/triage-messages.js");
-  if (typeof tm.triageMessages !== "function") throw new Error("src/triage/triage-messages.ts does not export triageMessages()");
-  const triageMessages = tm.triageMessages;
-  const ds = await load<{ defaultStages?: (c: Config) => Promise<unknown[]> }>("../triage/default-stages.js").catch(() => ({ defaultStages: undefined }));
+export async function loadTriagePipeline(config: Config, log: Logger, opts: { store?: Store } = {}): Promise<TriagePipeline> {
   // Heavy work has its own concurrency limit (daemon.concurrency), also when several triage
   // jobs run at once: each later stage named in the limits (qemu) is wrapped in a semaphore,
   // and with a mirror the whole run (worktree + git am + stages on the tree) holds "apply".
@@ -62,14 +55,12 @@ export async function loadTriagePipeline(config: Config, log: Logger): Promise<T
     if (!s) sems.set(name, (s = new Semaphore(limits[name] ?? 1)));
     return s;
   };
-  const rawStages = (ds.defaultStages ? await ds.defaultStages(config) : []) as { name?: unknown; run?: unknown }[];
-  const stages = rawStages.map((st) => {
-    const name = typeof st.name === "string" ? st.name : "";
-    const run = st.run;
-    if (!(name in limits) || typeof run !== "function") return st;
-    return { ...st, run: (input: unknown) => sem(name).run(() => (run as (i: unknown) => Promise<unknown>).call(st, input)) };
-  });
-  const rules = await loadRelevanceRules(fileURLToPath(new URL("../../rules", import.meta.url)));
+  const stages: RevisionStage[] = (await defaultStages(config)).map((st) =>
+    st.name in limits ? { ...st, run: (input) => sem(st.name).run(() => st.run(input)) } : st,
+  );
+  const publisher = await createPublisher(config.github, { log });
+  const commandCtx = opts.store ? storeCommandContext(opts.store) : null;
+  const rules = await loadRelevanceRules(rulesDir);
   const mirror = config.mirror.path ? new GitMirror({ path: config.mirror.path, log }) : null;
   if (mirror) await cleanupStaleWorktrees(config.stateDir, { mirror, log });
   const gate = <T>(fn: () => Promise<T>): Promise<T> => (mirror ? sem("apply").run(fn) : fn());
@@ -80,6 +71,8 @@ export async function loadTriagePipeline(config: Config, log: Logger): Promise<T
       rules,
       mirror,
       stages,
+      publisher,
+      ...(commandCtx ? { ignores: (lineage: string) => commandCtx.listIgnores(lineage) } : {}),
       ...(deps.skip ? { skip: deps.skip } : {}),
       ...(deps.signal ? { signal: deps.signal } : {}),
     }));

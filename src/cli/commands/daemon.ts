@@ -84,7 +84,7 @@ export const command: CliCommand = {
     if (config.imap.host && !config.imap.user) throw new ConfigError("imap.user is missing (imap://user@host/...)");
     const log = createLogger({ level: "info", env: io.env, name: "irqtriage-daemon" });
     const store = SqliteStore.open(config.stateDir);
-    const pipeline = await loadTriagePipeline(config, log);
+    const pipeline = await loadTriagePipeline(config, log, { store });
     const imap = config.imap.host
       ? {
           host: config.imap.host,

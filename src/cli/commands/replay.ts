@@ -54,7 +54,7 @@ export const command: CliCommand = {
       // In this process: a retest token is still recorded so the reply is exactly-once.
       if (optBool(args, "reply")) await store.requestRetest({ msgid, requestedBy: token, now });
       const log = createLogger({ env: io.env, name: "irqtriage-replay" });
-      const out = await runTriageJob(root, optBool(args, "reply") ? [token] : [], { store, pipeline: await loadTriagePipeline(config, log), config, log, signal: io.signal });
+      const out = await runTriageJob(root, optBool(args, "reply") ? [token] : [], { store, pipeline: await loadTriagePipeline(config, log, { store }), config, log, signal: io.signal });
       io.stdout.write(JSON.stringify({ thread: root, ...out }, null, 2) + "\n");
       return ExitCode.ok;
     } finally {
