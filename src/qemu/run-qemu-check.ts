@@ -75,7 +75,9 @@ export async function sweepStaleRuns(tmpDir: string = os.tmpdir()): Promise<stri
     let alive = false;
     try {
       process.kill(owner, 0);
-      alive = true;
+      // A killed owner that its parent has not reaped yet is a zombie: signal 0 still succeeds.
+      const stat = await readFile(`/proc/${owner}/stat`, "utf8").catch(() => "");
+      alive = !/^\d+ \(.*\) Z/s.test(stat);
     } catch {
       alive = false;
     }
