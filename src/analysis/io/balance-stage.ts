@@ -1,5 +1,4 @@
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
+import { GitMirror } from "../../kernel/git-mirror.js";
 import type { ReportSection } from "../../report/report-section.js";
 import { balanceFindingId } from "../../triage/collect-findings.js";
 import type { RevisionStage, StageInput, StageOutput } from "../../triage/revision-stage.js";
@@ -11,7 +10,6 @@ import { analyzeDelta, type DeltaResult } from "./analyze-delta.js";
 import { loadBalanceRules } from "./load-balance-rules.js";
 import { scanTree } from "./scan-tree.js";
 
-const run = promisify(execFile);
 
 /** Severity of the balance section: a new imbalance or a core change is worth a reviewer's time. */
 export function balanceSeverity(delta: DeltaResult): ReportSection["severity"] {
@@ -49,8 +47,9 @@ export function balanceStage(opts: { rules?: BalanceRules; pointer?: string } = 
       const diffText = input.diffs.join("\n");
       let baseScan: ScanResult | undefined;
       if (detectCoreSemantics(diffText, rules)) {
-        const { stdout } = await run("git", ["-C", input.mirror, "rev-parse", "HEAD"]);
-        const key = `${input.mirror}@${stdout.trim()}`;
+        // Through the hardened git runner (hooks off, no network, sanitized environment).
+        const head = await new GitMirror({ path: input.mirror }).head();
+        const key = `${input.mirror}@${head ?? "unknown"}`;
         if (cache?.key !== key) cache = { key, scan: await scanTree(input.mirror, { rules, log: input.log, ...(input.signal ? { signal: input.signal } : {}) }) };
         baseScan = cache.scan;
       }
