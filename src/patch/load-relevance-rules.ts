@@ -1,36 +1,12 @@
 // The one I/O edge of relevance (reading rules/); everything it hands on is pure.
-// eslint-disable-next-line no-restricted-imports
-import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { Ajv, type ErrorObject } from "ajv";
-import { parse as parseYaml } from "yaml";
+import { readJsonFile as readSchema, readYamlFile as readYaml } from "../config/read-rules-file.js";
 import { ConfigError } from "../errors.js";
 import { compileRelevanceRules, type MappingApiFamily, type RelevanceRules, type RelevanceRulesData } from "./relevance-rules.js";
 
 function problems(errors: ErrorObject[] | null | undefined): string[] {
   return (errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message ?? "is invalid"}`);
-}
-
-async function readYaml(file: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (err) {
-    throw new ConfigError(`cannot read ${file}: ${(err as Error).message}`);
-  }
-  try {
-    return parseYaml(text) as unknown;
-  } catch (err) {
-    throw new ConfigError(`${file} is not valid YAML: ${(err as Error).message}`);
-  }
-}
-
-async function readSchema(file: string): Promise<object> {
-  try {
-    return JSON.parse(await readFile(file, "utf8")) as object;
-  } catch (err) {
-    throw new ConfigError(`cannot read schema ${file}: ${(err as Error).message}`);
-  }
 }
 
 /**

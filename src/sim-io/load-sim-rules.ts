@@ -1,28 +1,14 @@
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { parse as parseYaml } from "yaml";
+import { readYamlFile as readYaml } from "../config/read-rules-file.js";
+import { rulesDir } from "../package-root.js";
 import { ConfigError, InputError } from "../errors.js";
 import type { ScenarioSpec, SimRules } from "../sim/sim-types.js";
 import { makeScenarioValidator, validateSimRules, type SimSchemas } from "../sim/validate-sim-rules.js";
 
 /** rules/ of this package (works from src/ under vitest and from dist/ after the build). */
 export function defaultRulesDir(): string {
-  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../rules");
-}
-
-async function readYaml(file: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (err) {
-    throw new ConfigError(`cannot read ${file}: ${(err as Error).message}`);
-  }
-  try {
-    return parseYaml(text);
-  } catch (err) {
-    throw new ConfigError(`${file} is not valid YAML: ${(err as Error).message}`);
-  }
+  return rulesDir;
 }
 
 async function yamlFiles(dir: string): Promise<string[]> {
