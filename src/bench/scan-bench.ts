@@ -140,11 +140,19 @@ export async function bench(log: (line: string) => void): Promise<void> {
   }
   const cocci = path.join(os.tmpdir(), `irqtriage-callsites-${process.pid}.cocci`);
   await writeFile(cocci, `@r@\nidentifier f = {${names.join(", ")}};\nexpression list es;\n@@\n* f(es)\n`);
+  // spatch -j puts its per-worker folders in the current directory unless told otherwise:
+  // keep them out of the (read-only) tree.
+  const spTmp = await mkdtemp(path.join(os.tmpdir(), "irqtriage-spatch-"));
   try {
-    const sp = await timed("spatch", ["--use-gitgrep", "-j", "2", "--very-quiet", "--sp-file", cocci, "--dir", "."], tree);
+    const sp = await timed(
+      "spatch",
+      ["--use-gitgrep", "-j", "2", "--very-quiet", "--tmp-dir", path.join(spTmp, "par"), "--temp-files", path.join(spTmp, "cocci"), "--sp-file", cocci, "--dir", "."],
+      tree,
+    );
     const status = sp.timedOut ? " (timed out: killed after 300 s)" : sp.ok ? "" : " (spatch reported an error)";
     log(`spatch --use-gitgrep -j 2 (call-site rule) ${sp.ms.toFixed(0).padStart(6)} ms  ${sp.lines} call sites${cpu(sp)}${status}   (issue: ~7 s)`);
   } finally {
     await rm(cocci, { force: true });
+    await rm(spTmp, { recursive: true, force: true });
   }
 }
