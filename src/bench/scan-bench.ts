@@ -146,7 +146,7 @@ export async function bench(log: (line: string) => void): Promise<void> {
   try {
     const sp = await timed(
       "spatch",
-      ["--use-gitgrep", "-j", "2", "--very-quiet", "--tmp-dir", path.join(spTmp, "par"), "--temp-files", path.join(spTmp, "cocci"), "--sp-file", cocci, "--dir", "."],
+      ["--use-gitgrep", "-j", "2", "--very-quiet", "--tmp-dir", path.join(spTmp, "par"), "--sp-file", cocci, "--dir", "."],
       tree,
     );
     const status = sp.timedOut ? " (timed out: killed after 300 s)" : sp.ok ? "" : " (spatch reported an error)";
