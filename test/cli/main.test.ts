@@ -1,18 +1,9 @@
-import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
-import type { CliIO } from "../../src/cli/cli-command.js";
 import { main } from "../../src/cli/main.js";
 import { registry } from "../../src/cli/registry.js";
+import { captureIO, type CapturedIO } from "../support/cli-io.js";
 
-function io(): CliIO & { out: () => string; err: () => string } {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let o = "";
-  let e = "";
-  stdout.on("data", (b: Buffer) => (o += b.toString()));
-  stderr.on("data", (b: Buffer) => (e += b.toString()));
-  return { stdout, stderr, env: {}, cwd: process.cwd(), isTTY: false, signal: new AbortController().signal, out: () => o, err: () => e };
-}
+const io = (): CapturedIO => captureIO();
 
 describe("irqtriage CLI", () => {
   it("lists every subcommand in --help", async () => {

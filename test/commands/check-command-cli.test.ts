@@ -1,20 +1,13 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { PassThrough } from "node:stream";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { CliIO } from "../../src/cli/cli-command.js";
 import { main } from "../../src/cli/main.js";
 import { commandMailRaw } from "./command-mail-fixture.js";
+import { captureIO, type CapturedIO } from "../support/cli-io.js";
 
 let dir: string;
-function io(): CliIO & { out: () => string } {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let o = "";
-  stdout.on("data", (b: Buffer) => (o += b.toString()));
-  return { stdout, stderr, env: { IRQTRIAGE_LOG: "silent" }, cwd: dir, isTTY: false, signal: new AbortController().signal, out: () => o };
-}
+const io = (): CapturedIO => captureIO({ env: { IRQTRIAGE_LOG: "silent" }, cwd: dir });
 
 beforeEach(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), "irqtriage-checkcmd-"));

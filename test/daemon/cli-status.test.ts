@@ -1,21 +1,12 @@
-import { PassThrough } from "node:stream";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.js";
-import type { CliIO } from "../../src/cli/cli-command.js";
 import { applyDaemonOverrides } from "../../src/cli/commands/daemon.js";
 import { SqliteStore } from "../../src/store/sqlite-store.js";
 import { mail, reply, revision } from "../store/mail-fixture.js";
 import { tempDir, testConfig } from "./daemon-harness.js";
+import { captureIO, type CapturedIO } from "../support/cli-io.js";
 
-function io(env: NodeJS.ProcessEnv = {}): CliIO & { out(): string; err(): string } {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let o = "";
-  let e = "";
-  stdout.on("data", (b: Buffer) => (o += b.toString()));
-  stderr.on("data", (b: Buffer) => (e += b.toString()));
-  return { stdout, stderr, env, cwd: process.cwd(), isTTY: false, signal: new AbortController().signal, out: () => o, err: () => e };
-}
+const io = (env: NodeJS.ProcessEnv = {}): CapturedIO => captureIO({ env });
 
 let tmp: ReturnType<typeof tempDir>;
 

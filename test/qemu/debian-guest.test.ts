@@ -2,11 +2,11 @@ import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { PassThrough } from "node:stream";
 import { afterAll, describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.js";
 import { loadScenarios } from "../../src/qemu/load-scenarios.js";
 import { runQemuCheck, sweepStaleRuns } from "../../src/qemu/run-qemu-check.js";
+import { captureIO } from "../support/cli-io.js";
 
 const KERNEL = "/boot/vmlinuz-6.1.0-56-cloud-amd64";
 const haveAll = existsSync(KERNEL) && existsSync("/bin/busybox") && existsSync("/usr/bin/qemu-system-x86_64");
@@ -15,16 +15,8 @@ const tmp = mkdtempSync(path.join(os.tmpdir(), "irqtriage-debian-guest-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 function cliIO(env: NodeJS.ProcessEnv = process.env) {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = "";
-  let stderr = "";
-  out.on("data", (c: Buffer) => (stdout += c.toString()));
-  err.on("data", (c: Buffer) => (stderr += c.toString()));
-  return {
-    io: { stdout: out, stderr: err, env, cwd: root, isTTY: false, signal: new AbortController().signal },
-    text: () => ({ stdout, stderr }),
-  };
+  const io = captureIO({ env, cwd: root });
+  return { io, text: () => ({ stdout: io.out(), stderr: io.err() }) };
 }
 
 function alive(pid: number): boolean {

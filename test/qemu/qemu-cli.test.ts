@@ -1,19 +1,11 @@
-import { PassThrough } from "node:stream";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { main } from "../../src/cli/main.js";
+import { runCli } from "../support/cli-io.js";
 
 const root = path.join(import.meta.dirname, "..", "..");
 
-async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = "";
-  let stderr = "";
-  out.on("data", (c: Buffer) => (stdout += c.toString()));
-  err.on("data", (c: Buffer) => (stderr += c.toString()));
-  const code = await main(args, { stdout: out, stderr: err, env: { ...process.env, IRQTRIAGE_LOG: "silent" }, cwd: root, isTTY: false, signal: new AbortController().signal });
-  return { code, stdout, stderr };
+function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return runCli(args, { env: { ...process.env, IRQTRIAGE_LOG: "silent" }, cwd: root });
 }
 
 describe("irqtriage qemu: arguments", () => {

@@ -1,9 +1,8 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { PassThrough } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { main } from "../../src/cli/main.js";
+import { runCli } from "../support/cli-io.js";
 
 let dir: string;
 beforeAll(async () => {
@@ -14,14 +13,8 @@ afterAll(async () => {
 });
 
 async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = "";
-  let err = "";
-  stdout.on("data", (b: Buffer) => (out += b.toString()));
-  stderr.on("data", (b: Buffer) => (err += b.toString()));
-  const code = await main(argv, { stdout, stderr, env: {}, cwd: dir, isTTY: false, signal: new AbortController().signal });
-  return { code, out, err };
+  const r = await runCli(argv, { cwd: dir });
+  return { code: r.code, out: r.stdout, err: r.stderr };
 }
 
 describe("irqtriage sim", () => {
