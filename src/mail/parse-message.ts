@@ -164,16 +164,8 @@ function textOf(bytes: Buffer, leaf: MimeLeaf, problems: MailProblem[]): string 
   return d.text.indexOf("\r") >= 0 ? d.text.replace(/\r\n/g, "\n") : d.text;
 }
 
-interface HeaderValues {
-  msgid: string | null;
-  inReplyTo: string | null;
-  references: string[];
-  subject: string;
-  from: Address | null;
-  to: Address[];
-  cc: Address[];
-  date: Date | null;
-}
+/** The header fields of a MailMessage, before a missing Message-ID is synthesized. */
+type HeaderValues = Pick<MailMessage, "inReplyTo" | "references" | "subject" | "from" | "to" | "cc" | "date"> & { msgid: string | null };
 
 function headerFromScan(scan: HeaderScan): HeaderValues {
   return {

@@ -4,6 +4,7 @@ import { existsSync } from "node:fs";
 import { lstat, mkdir, readFile, rm, unlink, writeFile, rmdir } from "node:fs/promises";
 import path from "node:path";
 import { ExternalError, InputError } from "../errors.js";
+import { gitEnv } from "../kernel/run-git.js";
 import type { Logger } from "../log/logger.js";
 import { silentLogger } from "../log/logger.js";
 import { parseConfigFragment, verifyKernelConfig, type FragmentOption } from "./kernel-config.js";
@@ -210,7 +211,8 @@ export async function buildKernel(opts: BuildKernelOptions): Promise<KernelBuild
       log.info({ base, srcDir }, "kbuild: extracting base tree");
       await rm(srcDir, { recursive: true, force: true });
       await mkdir(srcDir, { recursive: true });
-      const archive = spawn("git", ["archive", "--format=tar", base], { cwd: opts.mirror, stdio: ["ignore", "pipe", "pipe"] });
+      // Streamed (runGit buffers output); same sanitized environment as every other git call.
+      const archive = spawn("git", ["archive", "--format=tar", base], { cwd: opts.mirror, env: gitEnv(), stdio: ["ignore", "pipe", "pipe"] });
       const tar = run("tar", ["-x", "-C", srcDir], { timeoutMs: 600_000, input: archive.stdout, ...(opts.signal ? { signal: opts.signal } : {}) });
       const [gitCode, tarRes] = await Promise.all([new Promise<number | null>((r) => archive.once("close", r)), tar]);
       if (gitCode !== 0 || tarRes.code !== 0) throw new ExternalError("git archive | tar failed", "git", tarRes.out.slice(-2000));

@@ -1,13 +1,10 @@
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
 import { ExternalError } from "../errors.js";
+import { runGit } from "../kernel/run-git.js";
 import type { Logger } from "../log/logger.js";
 import { buildKernel, type KernelBuild } from "./build-kernel.js";
 import type { QemuCheckResult } from "./qemu-check-result.js";
 import type { QemuScenario } from "./qemu-scenario.js";
 import { runQemuCheck, type QemuCheckOptions } from "./run-qemu-check.js";
-
-const exec = promisify(execFile);
 
 export interface CheckWorktreeOptions extends Omit<QemuCheckOptions, "kernel" | "patched"> {
   worktree: string;
@@ -52,7 +49,7 @@ export async function checkWorktree(opts: CheckWorktreeOptions): Promise<{ resul
   let base = opts.base;
   if (!base) {
     try {
-      const { stdout } = await exec("git", ["merge-base", "HEAD", opts.branch ?? "master"], { cwd: opts.worktree });
+      const { stdout } = await runGit(["merge-base", "HEAD", opts.branch ?? "master"], { cwd: opts.worktree });
       base = stdout.trim();
     } catch (err) {
       throw new ExternalError(`cannot find the base of ${opts.worktree} (pass a base revision)`, "git", (err as Error).message);

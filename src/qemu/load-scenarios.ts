@@ -1,21 +1,17 @@
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
 import { ConfigError } from "../errors.js";
+import { rulesDir as packageRulesDir } from "../package-root.js";
 import type { QemuScenario } from "./qemu-scenario.js";
 import { validateScenario } from "./validate-scenario.js";
 
-/** The package's rules/ folder (same relative place from src/qemu and dist/qemu). */
-export function defaultRulesDir(): string {
-  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "rules");
-}
 
 /**
  * Read and validate every scenario in `<rulesDir>/qemu/scenarios` against
  * `<rulesDir>/schema/qemu-scenario.json` (I/O); a bad file is a ConfigError naming it.
  */
-export async function loadScenarios(rulesDir: string = defaultRulesDir()): Promise<Map<string, QemuScenario>> {
+export async function loadScenarios(rulesDir: string = packageRulesDir): Promise<Map<string, QemuScenario>> {
   const dir = path.join(rulesDir, "qemu", "scenarios");
   const schema = JSON.parse(await readFile(path.join(rulesDir, "schema", "qemu-scenario.json"), "utf8")) as object;
   const out = new Map<string, QemuScenario>();

@@ -1,15 +1,10 @@
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { readYamlFile as readYaml } from "../config/read-rules-file.js";
-import { rulesDir } from "../package-root.js";
+import { rulesDir as packageRulesDir } from "../package-root.js";
 import { ConfigError, InputError } from "../errors.js";
 import type { ScenarioSpec, SimRules } from "../sim/sim-types.js";
 import { makeScenarioValidator, validateSimRules, type SimSchemas } from "../sim/validate-sim-rules.js";
-
-/** rules/ of this package (works from src/ under vitest and from dist/ after the build). */
-export function defaultRulesDir(): string {
-  return rulesDir;
-}
 
 async function yamlFiles(dir: string): Promise<string[]> {
   try {
@@ -19,13 +14,13 @@ async function yamlFiles(dir: string): Promise<string[]> {
   }
 }
 
-export async function loadSimSchemas(rulesDir = defaultRulesDir()): Promise<SimSchemas> {
+export async function loadSimSchemas(rulesDir = packageRulesDir): Promise<SimSchemas> {
   const read = async (n: string): Promise<object> => JSON.parse(await readFile(path.join(rulesDir, "schema", `sim-${n}.schema.json`), "utf8")) as object;
   return { semantics: await read("semantics"), topology: await read("topology"), actors: await read("actors"), scenario: await read("scenario") };
 }
 
 /** Reads rules/sim/ (semantics, topology, balance classes, scenarios) and validates them. */
-export async function loadSimRules(rulesDir = defaultRulesDir()): Promise<SimRules> {
+export async function loadSimRules(rulesDir = packageRulesDir): Promise<SimRules> {
   const base = path.join(rulesDir, "sim");
   const schemas = await loadSimSchemas(rulesDir);
   const docs = async (files: string[]): Promise<Array<{ source: string; data: unknown }>> =>
@@ -44,7 +39,7 @@ export async function loadSimRules(rulesDir = defaultRulesDir()): Promise<SimRul
 }
 
 /** Reads and validates a scenario file given on the command line. */
-export async function loadScenarioFile(file: string, rulesDir = defaultRulesDir()): Promise<ScenarioSpec> {
+export async function loadScenarioFile(file: string, rulesDir = packageRulesDir): Promise<ScenarioSpec> {
   const data = await readYaml(file).catch((err: Error) => {
     throw new InputError(err.message, file);
   });

@@ -3,12 +3,13 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { validateConfig } from "../../src/config/validate-config.js";
 import { parseConfigFragment, verifyKernelConfig } from "../../src/qemu/kernel-config.js";
-import { defaultRulesDir, loadScenarios } from "../../src/qemu/load-scenarios.js";
+import { loadScenarios } from "../../src/qemu/load-scenarios.js";
+import { rulesDir } from "../../src/package-root.js";
 import { cycleOrder } from "../../src/qemu/qemu-scenario.js";
 import { validateScenario } from "../../src/qemu/validate-scenario.js";
 import { qemuArgs } from "../../src/qemu/qemu-args.js";
 
-const rules = defaultRulesDir();
+const rules = rulesDir;
 const schema = JSON.parse(readFileSync(path.join(rules, "schema", "qemu-scenario.json"), "utf8")) as object;
 
 describe("kernel config fragment", () => {

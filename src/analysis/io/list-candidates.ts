@@ -3,6 +3,7 @@ import { existsSync } from "node:fs";
 import { open, readdir } from "node:fs/promises";
 import path from "node:path";
 import { ExternalError } from "../../errors.js";
+import { gitEnv } from "../../kernel/run-git.js";
 
 /**
  * Stream the C files of `tree` that mention any of `words` (fixed strings). A git repo or worktree
@@ -27,7 +28,8 @@ async function* gitGrep(tree: string, words: string[], opts: { wordMatch?: boole
   // Without pathspec magic, `dir/*.c` also matches files in subfolders of dir.
   const specs = opts.dirs ? opts.dirs.map((d) => (d ? `${d}/*.c` : "*.c")) : ["*.c"];
   const args = ["grep", "-l", "-F", ...(opts.wordMatch ? ["-w"] : []), "-z", "-f", "-", "--", ...specs];
-  const child = spawn("git", args, { cwd: tree, stdio: ["pipe", "pipe", "pipe"], ...(opts.signal ? { signal: opts.signal } : {}) });
+  // Streamed (runGit buffers output); same sanitized environment as every other git call.
+  const child = spawn("git", args, { cwd: tree, env: gitEnv(), stdio: ["pipe", "pipe", "pipe"], ...(opts.signal ? { signal: opts.signal } : {}) });
   child.stdin.end(words.join("\n") + "\n");
   let stderr = "";
   child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));

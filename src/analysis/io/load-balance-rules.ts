@@ -1,16 +1,14 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
 import { ConfigError } from "../../errors.js";
+import { rulesDir } from "../../package-root.js";
 import type { BalanceRules } from "../balance-rules.js";
 import { validateBalanceRules } from "../validate-balance-rules.js";
 
-/** rules/ of this package (same relative place from src/analysis/io and dist/analysis/io). */
-export const defaultRulesDir = fileURLToPath(new URL("../../../rules/", import.meta.url));
 
 /** Read rules/balance.yaml + rules/mapping-api.yaml (+ schema) and validate them. */
-export async function loadBalanceRules(dir: string = defaultRulesDir): Promise<BalanceRules> {
+export async function loadBalanceRules(dir: string = rulesDir): Promise<BalanceRules> {
   const read = async (p: string): Promise<string> => {
     try {
       return await readFile(path.join(dir, p), "utf8");

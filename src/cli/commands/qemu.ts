@@ -5,7 +5,8 @@ import { loadConfig } from "../../config/load-config.js";
 import { ExitCode, UsageError } from "../../errors.js";
 import { createLogger } from "../../log/logger.js";
 import { checkWorktree } from "../../qemu/check-worktree.js";
-import { defaultRulesDir, loadScenarios } from "../../qemu/load-scenarios.js";
+import { loadScenarios } from "../../qemu/load-scenarios.js";
+import { packageRoot } from "../../package-root.js";
 import { toQemuJson, type QemuCheckResult } from "../../qemu/qemu-check-result.js";
 import { renderQemuMarkdown, renderQemuSection } from "../../qemu/render-qemu-section.js";
 import { runQemuCheck } from "../../qemu/run-qemu-check.js";
@@ -86,7 +87,7 @@ export const command: CliCommand = {
       const wt = path.resolve(io.cwd, worktree);
       if (!existsSync(wt)) throw new UsageError(`--worktree ${wt} does not exist`);
       const mirror = path.resolve(io.cwd, optString(args, "mirror") ?? config.mirror.path ?? defaultMirror(io.env));
-      const fragment = path.isAbsolute(q.fragment) ? q.fragment : path.join(defaultRulesDir(), "..", q.fragment);
+      const fragment = path.isAbsolute(q.fragment) ? q.fragment : path.join(packageRoot, q.fragment);
       const base = optString(args, "base");
       ({ result } = await checkWorktree({
         ...common,
