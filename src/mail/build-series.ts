@@ -198,7 +198,8 @@ export function buildSeries(messages: readonly MailMessage[], opts: SeriesOption
       const subj = parseSubject(msg.subject);
       if (subj.index !== null && subj.total === rev.total && subj.version === rev.version) patchIndex = subj.index;
     }
-    const given = parseReplyTrailers(msg.text);
+    // ingest computed both at parse time for a message that cannot post work (msg.digest)
+    const given = msg.digest ? msg.digest.trailers : parseReplyTrailers(msg.text);
     const trailers = trailerRefs(msg, given.filter((t) => trailerFromSender(t, msg.from)));
     const ignoredTrailers = trailerRefs(msg, given.filter((t) => !trailerFromSender(t, msg.from)));
     const review: Review = {
@@ -207,7 +208,7 @@ export function buildSeries(messages: readonly MailMessage[], opts: SeriesOption
       date: msg.date,
       target: target.msgid,
       patchIndex,
-      quotesDiff: quotesDiff(msg.text),
+      quotesDiff: msg.digest ? msg.digest.quotesDiff : quotesDiff(msg.text),
       trailers,
       ignoredTrailers,
       matchedBy,

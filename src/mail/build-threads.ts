@@ -31,12 +31,14 @@ export interface ThreadSet {
 
 /** Which of two copies of one Message-ID to keep: the one with a body, then the richer one. */
 function better(a: MailMessage, b: MailMessage): MailMessage {
+  // A digested message (ingest dropped its body) counts with the length its text had.
+  const length = (m: MailMessage): number => m.digest?.textLength ?? m.text.length;
   const score = (m: MailMessage): number =>
-    (m.text.length > 0 ? 4 : 0) + (m.attachments.length > 0 ? 2 : 0) + (m.raw ? 1 : 0);
+    (length(m) > 0 ? 4 : 0) + (m.attachments.length > 0 ? 2 : 0) + (m.raw ? 1 : 0);
   const sa = score(a);
   const sb = score(b);
   if (sa !== sb) return sa > sb ? a : b;
-  if (a.text.length !== b.text.length) return a.text.length > b.text.length ? a : b;
+  if (length(a) !== length(b)) return length(a) > length(b) ? a : b;
   return a; // first seen wins a tie: stable
 }
 

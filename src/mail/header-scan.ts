@@ -4,6 +4,7 @@ import { readHeaderBlock, type HeaderField } from "./mime/header-block.js";
 import { decodeWords } from "./mime/decode-words.js";
 import { parseParamValue } from "./mime/header-params.js";
 import { internAddress } from "./mime/intern-string.js";
+import { ownCopy } from "./own-copy.js";
 
 /** What a header-only look at a message tells (no mailparser, no body decoding). */
 export interface HeaderScan {
@@ -158,20 +159,26 @@ function isTrailerLine(body: Buffer, idx: number): boolean {
   return i < 0 || body[i] === 0x0a;
 }
 
-/** "<a@b> (comment)" -> "a@b"; a bare token is accepted as is. */
+/**
+ * "<a@b> (comment)" -> "a@b"; a bare token is accepted as is. The id is its own copy (see
+ * ownCopy): messages are held long after their header values are gone.
+ */
 export function firstMessageId(value: string | null): string | null {
   if (value === null) return null;
   const lt = value.indexOf("<");
   if (lt >= 0) {
     const gt = value.indexOf(">", lt + 1);
     const id = (gt < 0 ? value.slice(lt + 1) : value.slice(lt + 1, gt)).trim();
-    return id === "" ? null : id;
+    return id === "" ? null : ownCopy(id);
   }
   const tok = value.trim().split(/\s+/)[0] ?? "";
-  return tok === "" ? null : tok;
+  return tok === "" ? null : ownCopy(tok);
 }
 
-/** All Message-IDs in a References-like value, oldest first, without brackets, no empties. */
+/**
+ * All Message-IDs in a References-like value, oldest first, without brackets, no empties. Own
+ * copies in an array of exactly their number (a grown array keeps room for 17).
+ */
 export function messageIdList(value: string | null): string[] {
   if (value === null) return [];
   const out: string[] = [];
@@ -182,14 +189,14 @@ export function messageIdList(value: string | null): string[] {
       if (lt < 0) break;
       const gt = value.indexOf(">", lt + 1);
       const id = (gt < 0 ? value.slice(lt + 1) : value.slice(lt + 1, gt)).trim();
-      if (id !== "") out.push(id);
+      if (id !== "") out.push(ownCopy(id));
       if (gt < 0) break;
       pos = gt + 1;
     }
-    return out;
+    return out.slice();
   }
-  for (const t of value.trim().split(/\s+/)) if (t !== "") out.push(t);
-  return out;
+  for (const t of value.trim().split(/\s+/)) if (t !== "") out.push(ownCopy(t));
+  return out.slice();
 }
 
 /**
@@ -246,7 +253,7 @@ function fastAddresses(value: string): Address[] | null {
     } else if (BARE.test(t)) out.push(internAddress("", t));
     else return null;
   }
-  return out;
+  return out.slice(); // exactly sized: a grown array keeps room for 17
 }
 
 function firstAddress(value: string): Address | null {

@@ -30,7 +30,12 @@ export interface MailMessage {
   to: Address[];
   cc: Address[];
   date: Date | null;
-  /** Header name (lower case) -> values, unfolded, in order of appearance. */
+  /**
+   * Header name (lower case) -> values, unfolded, in order of appearance; trace headers
+   * (Received, DKIM-Signature, ...) are left out. Messages from ingest also leave out the fields
+   * carried above in parsed form (Message-ID, In-Reply-To, References, Subject, From, To, Cc,
+   * Date) and, for light messages, list boilerplate; parseMessage keeps those.
+   */
   headers: Record<string, string[]>;
   /** The text/plain body after transfer decoding and (only where declared) format=flowed undoing. */
   text: string;
@@ -52,6 +57,24 @@ export interface MailMessage {
    * holding only the message can still see them.
    */
   problems?: MailProblem[];
+  /**
+   * Set by ingest (not by parseMessage) on a fully parsed message that cannot post work: a
+   * reply, a forward, or a subject without a patch or pull tag. What the series builder reads
+   * from such a body is computed at parse time and the body is dropped (`text` is "", attachments
+   * keep their metadata but no `text`, `raw` is null): 100k list messages then fit in memory.
+   * Absent: `text` is the body as parsed (or "" for a light message, see `bodyParsed`).
+   */
+  digest?: MailDigest;
+}
+
+/** What the series builder needs from the body of a message that cannot post work. */
+export interface MailDigest {
+  /** Length of the dropped text (duplicate copies of one Message-ID: the longer text wins). */
+  textLength: number;
+  /** parseReplyTrailers(text): trailers a reviewer gave in it. */
+  trailers: readonly { name: string; value: string }[];
+  /** quotesDiff(text): it quotes a diff (a code review). */
+  quotesDiff: boolean;
 }
 
 /** One recorded problem with an otherwise usable message. */

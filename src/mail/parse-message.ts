@@ -24,6 +24,8 @@ export interface ParseMessageOptions {
   engine?: "mailparser" | "auto";
   /** A scan of this very message done earlier (ingest), so headers are not read twice. */
   scan?: HeaderScan;
+  /** Header fields (lower-case names) left out of `headers` (ingest: those carried parsed). */
+  omitHeaders?: ReadonlySet<string>;
 }
 
 export const DEFAULT_MAX_MESSAGE_BYTES = 40 * 1024 * 1024;
@@ -104,7 +106,7 @@ export async function parseMessage(raw: Buffer, source: string, opts: ParseMessa
     to: head.to,
     cc: head.cc,
     date: head.date,
-    headers: headerRecord(scan.fields),
+    headers: headerRecord(scan.fields, opts.omitHeaders),
     text,
     attachments,
     source,
@@ -121,12 +123,13 @@ export function syntheticMsgid(raw: Buffer): string {
   return `irqtriage-${createHash("sha1").update(raw).digest("hex")}@invalid`;
 }
 
-/** Lower-case header name -> unfolded values in order. */
-export function headerRecord(fields: readonly HeaderField[]): Record<string, string[]> {
+/** Lower-case header name -> unfolded values in order (without the `omit` names). */
+export function headerRecord(fields: readonly HeaderField[], omit?: ReadonlySet<string>): Record<string, string[]> {
   // Collected in a Map and turned into an object in one go: an object grown key by key goes
   // into V8's slow dictionary mode past ~16 keys, about 3x the memory per message.
   const map = new Map<string, string[]>();
   for (const f of fields) {
+    if (omit?.has(f.name)) continue;
     const list = map.get(f.name);
     if (list) {
       // a second value: a shared single-value array must first become this message's own
