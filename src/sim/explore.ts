@@ -108,7 +108,7 @@ export function explore(
   const machine = new SimMachine(model);
   const w = machine.width;
   const pw = packedWidth(machine.d, w);
-  const store = new StateStore(pw, 1 << 12, opts.exact ?? true);
+  const store = new StateStore(pw, 1 << 12, opts.exact ?? false);
   const packed = new Int32Array(pw);
   const stored = new Int32Array(pw);
   const witnesses = new Map<PropertyName, Witness>();

@@ -34,7 +34,7 @@ export function simulate(input: SimulateInput, opts: SimOptions = {}): SimOutcom
   const x = explore(model, {
     symmetry: opts.symmetry ?? true,
     pastViolations: opts.pastViolations ?? false,
-    exact: opts.exact ?? true,
+    exact: opts.exact ?? false,
     ...(opts.maxStates !== undefined ? { maxStates: opts.maxStates } : {}),
   });
   const seconds = (now() - t0) / 1000;

@@ -1,21 +1,33 @@
 /**
  * Visited-state set for the explorer: fixed-width Int32 states in one growing arena, an
- * open-addressing hash table of (index + 1, hash, second hash) triples, and BFS parent links. No
+ * open-addressing hash table of fingerprints (two 32-bit hashes), and BFS parent links. No
  * per-state objects or strings, which is what makes millions of states per second possible in
  * JavaScript. The arena order IS the BFS queue: state i is expanded at step i.
- * Two states are the same when their 64-bit fingerprints (both hashes) are equal, as in TLC;
- * the chance of a false merge is about n^2 / 2^65 (3e-8 for a million states). `exact` (the
- * default) also compares the stored ints: one more cache miss per duplicate, ~15% slower here.
+ *
+ * Two states are the same when their 64-bit fingerprints (both hashes) are equal, as in TLC; the
+ * chance of any false merge is about n^2 / 2^65 (3e-8 for a million states, 4e-5 for 40 million).
+ * `exact` also compares the stored ints. The explorer looks states up in batches sorted by table
+ * slot (see explore.ts), which turns the table's cache misses into a forward sweep; the exact
+ * comparison reads the arena at random and costs about as much as all the rest of a lookup.
  * (Tried: states stored inline in the table; slower here, the table gets too big to zero and grow.)
  */
 export class StateStore {
   count = 0;
   /** States back to back, `width` ints each (read-only outside). */
   arena: Int32Array;
-  private table: Int32Array;
-  private mask: number;
   parent: Int32Array;
   via: Int32Array;
+  /**
+   * Open addressing, two ints per slot: the state's two hashes (its fingerprint; a second hash
+   * of 0 is stored as 1, and (0, 0) marks an empty slot). No index: a duplicate needs none, and
+   * 8-byte slots keep the table of a few million states inside the processor's cache.
+   */
+  private table: Int32Array;
+  /** Arena index + 1 per slot, only for `exact` (which compares the stored ints). */
+  private tableIdx: Int32Array | null;
+  private mask: number;
+  /** log2 of the number of table slots (the explorer sorts lookups by slot). */
+  tableBits: number;
   /** Hash of each state, so that growing re-inserts without re-reading the arena. */
   private hashes: Int32Array;
   private hashes2: Int32Array;
@@ -23,58 +35,57 @@ export class StateStore {
   constructor(
     readonly width: number,
     initialCapacity = 1 << 16,
-    readonly exact = true,
+    readonly exact = false,
   ) {
-    this.arena = new Int32Array(initialCapacity * width);
-    this.parent = new Int32Array(initialCapacity);
-    this.via = new Int32Array(initialCapacity);
-    this.hashes = new Int32Array(initialCapacity);
-    this.hashes2 = new Int32Array(initialCapacity);
-    this.table = new Int32Array(initialCapacity * 6);
-    this.mask = initialCapacity * 2 - 1;
+    const cap = 1 << Math.max(4, Math.ceil(Math.log2(initialCapacity)));
+    this.arena = new Int32Array(cap * width);
+    this.parent = new Int32Array(cap);
+    this.via = new Int32Array(cap);
+    this.hashes = new Int32Array(cap);
+    this.hashes2 = new Int32Array(cap);
+    const slots = cap * 2;
+    this.table = new Int32Array(slots * 2);
+    this.tableIdx = exact ? new Int32Array(slots) : null;
+    this.mask = slots - 1;
+    this.tableBits = Math.log2(slots);
   }
 
-  private hash2(a: Int32Array): number {
-    let h = 0x9747b28c | 0;
-    for (let i = 0; i < this.width; i++) {
-      h = Math.imul(h ^ (a[i] as number), 0x5bd1e995);
-      h ^= h >>> 13;
-    }
-    h = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d);
-    return h ^ (h >>> 12);
+  get capacity(): number {
+    return this.parent.length;
   }
 
-  private hash(a: Int32Array, off: number): number {
-    let h = 0x811c9dc5 | 0;
-    for (let i = 0; i < this.width; i++) h = Math.imul(h ^ (a[off + i] as number), 0x01000193);
-    // murmur3 fmix32: the low bits index the table, so every input bit must reach them.
-    h ^= h >>> 16;
-    h = Math.imul(h, 0x85ebca6b);
-    h ^= h >>> 13;
-    h = Math.imul(h, 0xc2b2ae35);
-    h ^= h >>> 16;
-    return h;
+  /** Table slot of a state with first hash `h` (valid until the next reserve()). */
+  slotOf(h: number): number {
+    return h & this.mask;
   }
 
-  /** Adds `s` (copied) unless present; returns its new index, or -1 when already visited. */
-  add(s: Int32Array, parent: number, via: number): number {
+  /** Makes room for `n` more states, so that slots stay valid while they are inserted. */
+  reserve(n: number): void {
+    while (this.count + n > this.parent.length) this.grow();
+  }
+
+  /**
+   * Adds the state at `buf[off .. off + width)` (copied) with its two hashes unless present;
+   * returns its new index, or -1 when already visited. The caller has reserved room.
+   */
+  insert(buf: Int32Array, off: number, h: number, h2in: number, parent: number, via: number): number {
+    const h2 = h2in === 0 ? 1 : h2in;
     const w = this.width;
-    const h = this.hash(s, 0);
-    const h2 = this.hash2(s);
     const table = this.table;
     const mask = this.mask;
     let slot = h & mask;
     for (;;) {
-      const t = slot * 3;
-      const e = table[t] as number;
-      if (e === 0) break;
-      if (table[t + 1] === h && table[t + 2] === h2) {
-        if (!this.exact) return -1;
+      const t = slot << 1;
+      const e2 = table[t + 1] as number;
+      if (e2 === 0) break;
+      if (e2 === h2 && table[t] === h) {
+        const idx = this.tableIdx;
+        if (idx === null) return -1;
         const arena = this.arena;
-        const off = (e - 1) * w;
+        const at = ((idx[slot] as number) - 1) * w;
         let same = true;
         for (let i = 0; i < w; i++) {
-          if (arena[off + i] !== s[i]) {
+          if (arena[at + i] !== buf[off + i]) {
             same = false;
             break;
           }
@@ -84,21 +95,24 @@ export class StateStore {
       slot = (slot + 1) & mask;
     }
     const idx = this.count;
-    if (idx >= this.parent.length) {
-      this.grow();
-      return this.add(s, parent, via);
-    }
-    this.arena.set(s, idx * w);
+    const arena = this.arena;
+    const at = idx * w;
+    for (let i = 0; i < w; i++) arena[at + i] = buf[off + i] as number;
     this.parent[idx] = parent;
     this.via[idx] = via;
     this.hashes[idx] = h;
     this.hashes2[idx] = h2;
-    const t = slot * 3;
-    table[t] = idx + 1;
-    table[t + 1] = h;
-    table[t + 2] = h2;
+    table[slot << 1] = h;
+    table[(slot << 1) + 1] = h2;
+    if (this.tableIdx !== null) this.tableIdx[slot] = idx + 1;
     this.count = idx + 1;
     return idx;
+  }
+
+  /** Adds `s` unless present (one state, not batched); returns its index or -1. */
+  add(s: Int32Array, parent: number, via: number): number {
+    this.reserve(1);
+    return this.insert(s, 0, stateHash(s, 0, this.width), stateHash2(s, 0, this.width), parent, via);
   }
 
   /** Copies state `idx` into `out`. */
@@ -127,17 +141,45 @@ export class StateStore {
     this.via = grown(this.via, cap);
     this.hashes = grown(this.hashes, cap);
     this.hashes2 = grown(this.hashes2, cap);
-    const table = new Int32Array(cap * 6);
-    const mask = cap * 2 - 1;
+    const slots = cap * 2;
+    const table = new Int32Array(slots * 2);
+    const tableIdx = this.exact ? new Int32Array(slots) : null;
+    const mask = slots - 1;
     for (let i = 0; i < this.count; i++) {
       const h = this.hashes[i] as number;
       let slot = h & mask;
-      while (table[slot * 3] !== 0) slot = (slot + 1) & mask;
-      table[slot * 3] = i + 1;
-      table[slot * 3 + 1] = h;
-      table[slot * 3 + 2] = this.hashes2[i] as number;
+      while (table[(slot << 1) + 1] !== 0) slot = (slot + 1) & mask;
+      table[slot << 1] = h;
+      table[(slot << 1) + 1] = this.hashes2[i] as number;
+      if (tableIdx !== null) tableIdx[slot] = i + 1;
     }
     this.table = table;
+    this.tableIdx = tableIdx;
     this.mask = mask;
+    this.tableBits = Math.log2(slots);
   }
+}
+
+/** First hash (FNV-1a over ints, murmur3 fmix32): its low bits index the table. */
+export function stateHash(a: Int32Array, off: number, w: number): number {
+  let h = 0x811c9dc5 | 0;
+  for (let i = 0; i < w; i++) h = Math.imul(h ^ (a[off + i] as number), 0x01000193);
+  // The low bits index the table, so every input bit must reach them.
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h;
+}
+
+/** Second, independent hash: with the first, a 64-bit fingerprint. */
+export function stateHash2(a: Int32Array, off: number, w: number): number {
+  let h = 0x9747b28c | 0;
+  for (let i = 0; i < w; i++) {
+    h = Math.imul(h ^ (a[off + i] as number), 0x5bd1e995);
+    h ^= h >>> 13;
+  }
+  h = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d);
+  return h ^ (h >>> 12);
 }
