@@ -165,7 +165,8 @@ export function buildThreads(messages: readonly MailMessage[]): ThreadSet {
   for (const n of byId.values()) if (n.parent) n.parent.children.push(n);
   const roots: ThreadNode[] = [];
   for (const n of byId.values()) {
-    n.children.sort(byDateThenId);
+    // a copy of exactly its length: an array grown by push keeps room for 17 (100k containers)
+    if (n.children.length > 0) n.children = n.children.sort(byDateThenId).slice();
     if (!n.parent) roots.push(n);
   }
   roots.sort(byDateThenId);

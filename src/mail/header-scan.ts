@@ -210,6 +210,24 @@ export function parseAddresses(value: string | null): Address[] {
   return fastAddresses(value) ?? mailparserAddresses(value);
 }
 
+const sharedLists = new Map<string, Address[]>();
+
+/**
+ * parseAddresses for the value of a field that repeats across list mail (To: the list): parsed
+ * once per distinct value and shared, frozen (100k messages, one array). Long values, which are
+ * not shared by the intern tables either, are parsed as they come.
+ */
+export function parseRepeatingAddresses(value: string | null): Address[] {
+  if (value === null || value.length > 200) return parseAddresses(value);
+  let list = sharedLists.get(value);
+  if (list === undefined) {
+    if (sharedLists.size >= 4096) sharedLists.clear();
+    list = Object.freeze(parseAddresses(value)) as Address[];
+    sharedLists.set(value, list);
+  }
+  return list;
+}
+
 export function mailparserAddresses(value: string): Address[] {
   const parsed = (parseAddressHeader(value, { flatten: true }) as unknown as { value: { name?: string; address?: string }[] }).value;
   const out: Address[] = [];

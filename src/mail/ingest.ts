@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import type { TriageError } from "../triage/triage-result.js";
 import type { MailDigest, MailMessage } from "./mail-message.js";
-import { parseAddresses, scanHeaders, type HeaderScan } from "./header-scan.js";
+import { parseAddresses, parseRepeatingAddresses, scanHeaders, type HeaderScan } from "./header-scan.js";
 import { DEFAULT_MAX_MESSAGE_BYTES, headerRecord, parseMessage, syntheticMsgid } from "./parse-message.js";
 import { readMailItems, type RawMail, type RawMailItem } from "./sources/read-mail.js";
 import { InputError } from "../errors.js";
@@ -139,7 +139,7 @@ function lightMessage(raw: Buffer, source: string, scan: HeaderScan): MailMessag
     references: scan.references,
     subject: scan.subject,
     from: scan.from,
-    to: parseAddresses(joined(scan, "to")),
+    to: parseRepeatingAddresses(joined(scan, "to")),
     cc: parseAddresses(joined(scan, "cc")),
     date: scan.date,
     headers: headerRecord(scan.fields.filter((f) => !LIGHT_DROPPED.test(f.name) && !PARSED_HEADERS.has(f.name))),

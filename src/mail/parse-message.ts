@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { simpleParser, type AddressObject, type ParsedMail } from "mailparser";
 import { InputError } from "../errors.js";
 import type { Address, MailAttachment, MailMessage, MailProblem } from "./mail-message.js";
-import { firstMessageId, messageIdList, parseAddresses, parseMailDate, scanHeaders, type HeaderScan } from "./header-scan.js";
+import { firstMessageId, messageIdList, parseAddresses, parseMailDate, parseRepeatingAddresses, scanHeaders, type HeaderScan } from "./header-scan.js";
 import { headerValue, REPEATING_HEADERS, type HeaderField } from "./mime/header-block.js";
 import { internList } from "./mime/intern-string.js";
 import { decodeCharset } from "./mime/decode-charset.js";
@@ -177,7 +177,7 @@ function headerFromScan(scan: HeaderScan): HeaderValues {
     references: scan.references,
     subject: scan.subject,
     from: scan.from,
-    to: parseAddresses(joinHeader(scan.fields, "to")),
+    to: parseRepeatingAddresses(joinHeader(scan.fields, "to")),
     cc: parseAddresses(joinHeader(scan.fields, "cc")),
     date: scan.date,
   };

@@ -5,6 +5,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateLkmlMbox } from "../../src/bench/generate-lkml-mbox.js";
 import { buildSeries } from "../../src/mail/build-series.js";
+import { parseAddresses, parseRepeatingAddresses } from "../../src/mail/header-scan.js";
 import { ingest, PARSED_HEADERS, type IngestOptions } from "../../src/mail/ingest.js";
 import type { MailMessage } from "../../src/mail/mail-message.js";
 import { parseMessage } from "../../src/mail/parse-message.js";
@@ -106,6 +107,18 @@ describe("ingest keeps a digest instead of the body of mail that cannot post wor
       expect(p.headers["subject"]).toHaveLength(1);
       break;
     }
+  });
+
+  it("messages with the same To: share one frozen address list, the one parseAddresses gives", async () => {
+    const msgs = await read([mbox]);
+    const lists = msgs.filter((m) => m.to.length === 1 && m.to[0]!.address === "linux-kernel@vger.kernel.org").map((m) => m.to);
+    expect(lists.length).toBeGreaterThan(100);
+    // single-part mail shares one list; multipart mail (mailparser's header values) has its own
+    expect(new Set(lists).size).toBeLessThan(lists.length / 10);
+    expect(Object.isFrozen(lists[0])).toBe(true);
+    expect(lists[0]).toEqual(parseAddresses("linux-kernel@vger.kernel.org"));
+    expect(parseRepeatingAddresses("A <a@b.c>, d@e.f")).toEqual(parseAddresses("A <a@b.c>, d@e.f"));
+    expect(parseRepeatingAddresses(null)).toEqual([]);
   });
 
   it("of two copies of one reply, the one whose body was parsed is kept, and its trailer counts", async () => {
