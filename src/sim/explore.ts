@@ -1,5 +1,7 @@
 import type { CompiledModel } from "./compile-scenario.js";
-import { PROP_BITS, SimMachine, type Recorder } from "./sim-machine.js";
+import { createExpander, FLAG_LEAK, VIA_SHIFT, type CandidateBatch } from "./expand-batch.js";
+import { PROP_BITS, type Recorder, type SimMachine } from "./sim-machine.js";
+import { pack, unpack } from "./state-packing.js";
 import { StateStore } from "./state-store.js";
 import { PROPERTIES, type PropertyName } from "./sim-types.js";
 
@@ -18,174 +20,157 @@ export interface Exploration {
   witnesses: Map<PropertyName, Witness>;
 }
 
-const VIA_SHIFT = 6;
+/** States expanded per batch (one batch is what another thread generates at a time). */
+const BATCH_STATES = 8192;
+/** Below this many states a run is over before a second thread would have started. */
+const PARALLEL_FROM = 65_536;
 
 /**
- * Canonical representative under the counting abstraction: inside each group of interchangeable
- * devices (same class, same line) only the multiset of local states matters, so the group's
- * slice is sorted. Slots and globals refer to virq numbers and lines, never to device names.
+ * Generates batches in another thread (src/sim-io/batch-worker.ts). The explorer submits batch
+ * b + 1 before it looks up batch b, so generation and lookup overlap; results come back in
+ * submission order and are identical to local expansion, so the run is the same either way.
  */
-function canonicalize(s: Int32Array, groups: Array<[number, number]>): void {
-  for (let g = 0; g < groups.length; g++) {
-    const grp = groups[g] as [number, number];
-    const a = grp[0];
-    const b = grp[1];
-    for (let i = a + 1; i < b; i++) {
-      const v = s[i] as number;
-      let j = i - 1;
-      while (j >= a && (s[j] as number) > v) {
-        s[j + 1] = s[j] as number;
-        j--;
+export interface BatchWorker {
+  /** true once the thread is up (until then batches are expanded here). */
+  ready(): boolean;
+  submit(states: Int32Array, first: number, count: number, skip: Uint8Array): void;
+  /** Blocks until the oldest submitted batch is back. */
+  collect(): CandidateBatch;
+  close(): void;
+}
+
+export interface ExploreOptions {
+  symmetry?: boolean;
+  maxStates?: number;
+  pastViolations?: boolean;
+  exact?: boolean;
+  /** Called once when the run passes PARALLEL_FROM states; null = stay in this thread. */
+  worker?: (model: CompiledModel, symmetry: boolean) => BatchWorker | null;
+}
+
+const LEAK_BIT = PROP_BITS.leak;
+const ALL_PROPS = PROPERTIES.reduce((m, p) => m | PROP_BITS[p], 0);
+
+/** The lookup half of the explorer: visited set, error states, witnesses. */
+class Visited {
+  found = 0;
+  truncated = false;
+  errorState: Uint8Array;
+  readonly witnesses = new Map<PropertyName, Witness>();
+
+  constructor(
+    readonly store: StateStore,
+    private readonly maxStates: number,
+    private readonly pastViolations: boolean,
+  ) {
+    this.errorState = new Uint8Array(store.capacity);
+  }
+
+  /** Looks up a batch's candidates in generation order (the order a one-by-one search has). */
+  insert(batch: CandidateBatch): void {
+    const store = this.store;
+    const data = batch.data;
+    const stride = batch.stride;
+    const pw = stride - 5;
+    store.reserve(batch.count);
+    if (this.errorState.length < store.capacity) {
+      const grown = new Uint8Array(store.capacity);
+      grown.set(this.errorState);
+      this.errorState = grown;
+    }
+    const errorState = this.errorState;
+    for (let c = 0; c < batch.count; c++) {
+      const off = c * stride;
+      const parent = data[off + pw + 2] as number;
+      const via = data[off + pw + 3] as number;
+      const flags = data[off + pw + 4] as number;
+      const viol = flags & ALL_PROPS;
+      if (viol & ~this.found) this.witness(viol, parent, via);
+      const idx = store.insert(data, off, data[off + pw] as number, data[off + pw + 1] as number, parent, via);
+      if (idx < 0) continue;
+      // States entered by a violating transition are not expanded (like spin stopping at an
+      // error): what follows a premature unmap is its consequence, and exploring it multiplies
+      // the states.
+      if (viol !== 0 && !this.pastViolations) errorState[idx] = 1;
+      if (flags & FLAG_LEAK && !(this.found & LEAK_BIT)) {
+        this.found |= LEAK_BIT;
+        this.witnesses.set("leak", { at: "state", state: idx });
       }
-      s[j + 1] = v;
+      if (store.count >= this.maxStates) {
+        this.truncated = true;
+        return;
+      }
     }
   }
-}
 
-/**
- * Stored states are packed: device codes use 14 bits, so two share one int; slot codes and the
- * zombie count keep one int each. Fewer ints = cheaper hashing, comparing and cache traffic.
- */
-function packedWidth(d: number, w: number): number {
-  return ((d + 1) >> 1) + (w - d);
-}
-
-function pack(src: Int32Array, dst: Int32Array, d: number, w: number): void {
-  let j = 0;
-  let i = 0;
-  for (; i + 1 < d; i += 2) dst[j++] = (src[i] as number) | ((src[i + 1] as number) << 14);
-  if (i < d) dst[j++] = src[i] as number;
-  for (i = d; i < w; i++) dst[j++] = src[i] as number;
-}
-
-function unpack(src: Int32Array, dst: Int32Array, d: number, w: number): void {
-  let j = 0;
-  let i = 0;
-  for (; i + 1 < d; i += 2) {
-    const v = src[j++] as number;
-    dst[i] = v & 0x3fff;
-    dst[i + 1] = v >>> 14;
+  private witness(viol: number, parent: number, via: number): void {
+    for (const p of PROPERTIES) {
+      const bit = PROP_BITS[p];
+      if (viol & bit && !(this.found & bit)) {
+        this.found |= bit;
+        this.witnesses.set(p, { at: "transition", parent, via });
+      }
+    }
   }
-  if (i < d) dst[i] = src[j++] as number;
-  for (i = d; i < w; i++) dst[i] = src[j++] as number;
-}
-
-/** Only device `d` changed: move it to its sorted place inside its group [a, b). */
-function resort(s: Int32Array, d: number, a: number, b: number): void {
-  const v = s[d] as number;
-  let j = d;
-  while (j > a && (s[j - 1] as number) > v) {
-    s[j] = s[j - 1] as number;
-    j--;
-  }
-  while (j + 1 < b && (s[j + 1] as number) < v) {
-    s[j] = s[j + 1] as number;
-    j++;
-  }
-  s[j] = v;
-}
-
-function sameState(a: Int32Array, b: Int32Array, w: number): boolean {
-  for (let i = 0; i < w; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 /**
  * Breadth-first exploration of every interleaving of plug, probe (success and each failure
  * point), unplug and re-plug, up to `model.rounds` plugs per device. BFS order makes the first
- * witness of each property a shortest counterexample.
+ * witness of each property a shortest counterexample. States are expanded in batches that never
+ * cross a BFS layer; a batch's successors are then looked up in generation order, so a run with
+ * a second thread visits the same states in the same order as one without.
  */
-export function explore(
-  model: CompiledModel,
-  opts: { symmetry?: boolean; maxStates?: number; pastViolations?: boolean; exact?: boolean } = {},
-): Exploration {
+export function explore(model: CompiledModel, opts: ExploreOptions = {}): Exploration {
   const symmetry = opts.symmetry ?? true;
-  const pastViolations = opts.pastViolations ?? false;
-  // States entered by a violating transition are not expanded (like spin stopping at an error):
-  // what follows a premature unmap is its consequence, and exploring it multiplies the states.
-  let errorState = new Uint8Array(1 << 16);
-  const maxStates = opts.maxStates ?? 50_000_000;
-  const machine = new SimMachine(model);
-  const w = machine.width;
-  const pw = packedWidth(machine.d, w);
+  const local = createExpander(model, symmetry);
+  const machine = local.machine;
+  const pw = local.width;
   const store = new StateStore(pw, 1 << 12, opts.exact ?? false);
-  const packed = new Int32Array(pw);
-  const stored = new Int32Array(pw);
-  const witnesses = new Map<PropertyName, Witness>();
-  const cur = new Int32Array(w);
-  const next = new Int32Array(w);
-  const kinds = new Int32Array(16);
-  const groups = model.groups.filter(([a, b]) => b - a > 1);
-  const groupStart = new Int8Array(machine.d);
-  const groupOf = new Int32Array(machine.d);
-  const groupEnd = new Int32Array(machine.d);
-  for (const [a, b] of model.groups) {
-    groupStart[a] = 1;
-    for (let e = a; e < b; e++) {
-      groupOf[e] = a;
-      groupEnd[e] = b;
-    }
-  }
-  let found = 0;
-  const leakBit = PROP_BITS.leak;
+  const v = new Visited(store, opts.maxStates ?? 50_000_000, opts.pastViolations ?? false);
+  const init = new Int32Array(pw);
+  pack(machine.initial(), init, 0, machine.d, machine.width);
+  store.add(init, -1, -1);
   let transitions = 0;
-  let truncated = false;
-
-  pack(machine.initial(), packed, machine.d, w);
-  store.add(packed, -1, -1);
-  for (let i = 0; i < store.count; i++) {
-    if (errorState[i] === 1) continue;
-    store.load(i, stored);
-    unpack(stored, cur, machine.d, w);
-    for (let d = 0; d < machine.d; d++) {
-      // Identical devices of one group are adjacent after sorting: expand only the first.
-      if (symmetry && groupStart[d] === 0 && cur[d] === cur[d - 1]) continue;
-      const n = machine.kinds(cur, d, kinds);
-      for (let t = 0; t < n; t++) {
-        const kind = kinds[t] as number;
-        next.set(cur);
-        const viol = machine.apply(next, d, kind, null);
-        transitions++;
-        if (viol < 0) continue;
-        if (viol === 0 && next[d] === cur[d] && !machine.touchedOthers && sameState(next, cur, w)) continue;
-        if (symmetry) {
-          if (machine.touchedOthers) canonicalize(next, groups);
-          else resort(next, d, groupOf[d] as number, groupEnd[d] as number);
-        }
-        const via = (d << VIA_SHIFT) | kind;
-        pack(next, packed, machine.d, w);
-        const idx = store.add(packed, i, via);
-        if (viol !== 0 && idx >= 0 && !pastViolations) {
-          if (idx >= errorState.length) {
-            const grown = new Uint8Array(errorState.length * 2 > idx ? errorState.length * 2 : idx + 1);
-            grown.set(errorState);
-            errorState = grown;
-          }
-          errorState[idx] = 1;
-        }
-        if (viol & ~found) {
-          for (const p of PROPERTIES) {
-            const bit = PROP_BITS[p];
-            if (viol & bit && !(found & bit)) {
-              found |= bit;
-              witnesses.set(p, { at: "transition", parent: i, via });
-            }
-          }
-        }
-        if (idx >= 0 && !(found & leakBit) && machine.allOut(next) && machine.leftovers(next)) {
-          found |= leakBit;
-          witnesses.set("leak", { at: "state", state: idx });
-        }
-        if (store.count >= maxStates) {
-          truncated = true;
-          break;
-        }
+  let worker: BatchWorker | null = null;
+  let asked = false;
+  let pending = 0;
+  let scratch: CandidateBatch | null = null;
+  const collect = (w: BatchWorker): void => {
+    const b = w.collect();
+    pending--;
+    transitions += b.transitions;
+    if (!v.truncated) v.insert(b);
+  };
+  try {
+    let layerEnd = store.count;
+    for (let lo = 0; !v.truncated; ) {
+      if (lo === layerEnd) {
+        // The next layer is known only when every batch of this one has been looked up.
+        while (worker !== null && pending > 0) collect(worker);
+        if (v.truncated || lo === store.count) break;
+        layerEnd = store.count;
       }
-      if (truncated) break;
+      const hi = Math.min(layerEnd, lo + BATCH_STATES);
+      if (!asked && opts.worker && store.count >= PARALLEL_FROM) {
+        asked = true;
+        worker = opts.worker(model, symmetry);
+      }
+      if (worker !== null && worker.ready()) {
+        worker.submit(store.arena.slice(lo * pw, hi * pw), lo, hi - lo, v.errorState.slice(lo, hi));
+        pending++;
+        if (pending > 1) collect(worker);
+      } else {
+        scratch = local.expand(store.arena.subarray(lo * pw, hi * pw), lo, hi - lo, v.errorState.subarray(lo, hi), scratch);
+        transitions += scratch.transitions;
+        v.insert(scratch);
+      }
+      lo = hi;
     }
-    if (truncated) break;
+  } finally {
+    worker?.close();
   }
-  return { machine, store, symmetry, states: store.count, transitions, truncated, witnesses };
+  return { machine, store, symmetry, states: store.count, transitions, truncated: v.truncated, witnesses: v.witnesses };
 }
 
 /**
@@ -209,7 +194,7 @@ export function traceOf(x: Exploration, property: PropertyName): string[] | null
   let lastNotes: Recorder["notes"] = [];
   steps.forEach((step, n) => {
     store.load(step.canonState, stored);
-    unpack(stored, canon, machine.d, machine.width);
+    unpack(stored, 0, canon, machine.d, machine.width);
     const pos = step.via >> VIA_SHIFT;
     const kind = step.via & ((1 << VIA_SHIFT) - 1);
     let dev = pos;
