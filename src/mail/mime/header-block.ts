@@ -14,6 +14,9 @@ export interface HeaderBlock {
   headerEnd: number;
 }
 
+const LF_LF = Buffer.from("\n\n", "latin1");
+const LF_CR_LF = Buffer.from("\n\r\n", "latin1");
+
 /**
  * Where the header block of an RFC 822 message (or MIME part) ends. Works on bytes so that the
  * body is never touched: the empty line is "\n\n" or "\n\r\n" (CRLF mail, or mixed).
@@ -22,10 +25,12 @@ export function findHeaderEnd(raw: Buffer, start = 0): { headerEnd: number; body
   // A message (or part) that starts with an empty line has no headers at all.
   if (raw[start] === 0x0a) return { headerEnd: start, bodyStart: start + 1 };
   if (raw[start] === 0x0d && raw[start + 1] === 0x0a) return { headerEnd: start, bodyStart: start + 2 };
-  const lf = raw.indexOf("\n\n", start, "latin1");
-  const crlf = raw.indexOf("\n\r\n", start, "latin1");
+  const lf = raw.indexOf(LF_LF, start);
+  // "\n\r\n" is looked for only before the first "\n\n": in LF-only mail it is absent, and a
+  // search of the whole message for it cost a full scan of every body (and of every MIME part).
+  const crlf = lf < 0 ? raw.indexOf(LF_CR_LF, start) : raw.subarray(0, lf + 1).indexOf(LF_CR_LF, start);
   if (lf < 0 && crlf < 0) return { headerEnd: raw.length, bodyStart: raw.length };
-  if (crlf < 0 || (lf >= 0 && lf < crlf)) return { headerEnd: lf + 1, bodyStart: lf + 2 };
+  if (crlf < 0) return { headerEnd: lf + 1, bodyStart: lf + 2 };
   return { headerEnd: crlf + 1, bodyStart: crlf + 3 };
 }
 
