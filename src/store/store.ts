@@ -62,6 +62,8 @@ export interface Store {
   resolveInDoubt(key: string, to: "abandoned" | "pending", now: number): Promise<void>;
   outboxByMessageId(messageId: string): Promise<OutboxEntry | null>;
   outbox(opts?: { limit?: number; state?: OutboxState }): Promise<OutboxEntry[]>;
+  /** How many outbox entries are in `state` (gauges: without loading the entries). */
+  outboxCount(state: OutboxState): Promise<number>;
 
   // --- jobs -------------------------------------------------------------------------------
   /**
