@@ -1,6 +1,4 @@
 import { hostname } from "node:os";
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
 import { randomBytes } from "node:crypto";
 import type { Logger } from "pino";
 import type { Config } from "../config/config.js";
@@ -12,6 +10,7 @@ import { acceptMessage, type AcceptContext } from "./accept-message.js";
 import { mailFilter } from "./classify-mail.js";
 import { DaemonMetrics } from "./daemon-metrics.js";
 import { startHealthServer } from "./health-server.js";
+import { IdleCollector } from "./idle-collector.js";
 import { ImapFollower, type ImapEndpoint } from "./imap-follower.js";
 import { JobRunner } from "./job-runner.js";
 import { OutboxSender, type MailSender } from "./outbox-sender.js";
@@ -62,20 +61,6 @@ export function ownerAlive(owner: string, me: string): boolean {
     return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
-/**
- * A full GC (V8's own, exposed at runtime). After a burst the heap holds tens of MB of garbage
- * that V8 would keep as resident pages for a long time; an idle daemon should give them back.
- */
-function idleGc(): (() => void) | null {
-  try {
-    setFlagsFromString("--expose-gc");
-    const gc = runInNewContext("gc") as unknown;
-    return typeof gc === "function" ? (gc as () => void) : null;
-  } catch {
-    return null;
   }
 }
 
@@ -140,6 +125,15 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
     now,
   });
 
+  // After a busy period (mail arriving, jobs, replies being sent), give the memory back.
+  const collector = new IdleCollector({
+    busy: () => runner.active > 0 || (sender?.active ?? false),
+    onCollect: (n) => {
+      const m = process.memoryUsage();
+      log.debug({ collection: n, rss: m.rss, heapTotal: m.heapTotal, heapUsed: m.heapUsed, external: m.external }, "idle: garbage collected");
+    },
+  });
+
   const followers: ImapFollower[] = [];
   if (opts.imap) {
     for (const mailbox of config.imap.mailboxes) {
@@ -154,6 +148,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
           log,
           metrics,
           onMessage: async (raw, where) => {
+            collector.touch();
             const out = await acceptMessage(acceptCtx, raw, { mailbox: where.mailbox, uid: where.uid, source: `${where.mailbox};UID=${where.uid}`, checkpoint: where.checkpoint });
             if (out.jobId !== null) runner.wake();
           },
@@ -172,6 +167,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
       if (stopping) return;
       const head = scanHeaders(m.raw);
       if (head.msgid && (await store.hasMessage(head.msgid))) continue;
+      collector.touch();
       const out = await acceptMessage(acceptCtx, m.raw, { mailbox: "files", uid: null, source: m.source, checkpoint: null });
       if (out.jobId !== null) runner.wake();
     }
@@ -191,7 +187,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
     const imap = followers.map((f) => ({ mailbox: f.key, connected: f.connected, lastActivity: f.lastActivity ? new Date(f.lastActivity).toISOString() : null }));
     for (const [state, n] of Object.entries(queue)) metrics.queueDepth.set({ state }, n);
     const ok = followers.every((f) => f.connected) && !stopping;
-    return { ok, imap, queue, outboxPending: (await store.outbox({ state: "pending", limit: 100_000 })).length, messages: await store.messageCount() };
+    return { ok, imap, queue, outboxPending: await store.outboxCount("pending"), messages: await store.messageCount() };
   };
 
   let http: Awaited<ReturnType<typeof startHealthServer>> | null = null;
@@ -199,27 +195,13 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
     http = await startHealthServer({ host: config.daemon.http.host, port: config.daemon.http.port, metrics, health });
     log.info({ url: `http://${config.daemon.http.host}:${http.port}/healthz` }, "health endpoint listening");
   }
-  // Every 5 s: refresh gauges; after a busy period ends (no new mail, no job), collect garbage once.
-  const gc = idleGc();
-  let lastSeen = -1;
-  let busy = false;
-  const gauges = setInterval(() => {
-    health().catch(() => undefined);
-    void store.messageCount().then((n) => {
-      const idle = n === lastSeen && runner.active === 0;
-      if (!idle) busy = true;
-      else if (busy && gc) {
-        busy = false;
-        gc();
-        log.debug({ rss: process.memoryUsage().rss }, "idle: garbage collected");
-      }
-      lastSeen = n;
-    });
-  }, 5_000);
+  // Every 5 s: refresh the gauges.
+  const gauges = setInterval(() => health().catch(() => undefined), 5_000);
   gauges.unref();
 
   runner.start();
   sender?.start();
+  collector.start();
   for (const f of followers) f.start();
   scheduleFiles();
   log.info({ owner: me, mailboxes: followers.map((f) => f.key), files: config.daemon.files, smtp: Boolean(sender) }, "daemon started");
@@ -231,6 +213,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
     async stop() {
       stopping = true;
       clearInterval(gauges);
+      collector.stop();
       if (filesTimer) clearTimeout(filesTimer);
       await Promise.all(followers.map((f) => f.stop()));
       await filesBusy;

@@ -167,6 +167,7 @@ export class OutboxSender {
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
   private busy: Promise<void> | null = null;
+  private sending = false;
 
   constructor(
     private readonly opts: {
@@ -212,6 +213,14 @@ export class OutboxSender {
 
   /** One pass: resolve in-doubt entries, then send what is due. */
   async runOnce(): Promise<{ sent: number; failed: number }> {
+    try {
+      return await this.pass();
+    } finally {
+      this.sending = false;
+    }
+  }
+
+  private async pass(): Promise<{ sent: number; failed: number }> {
     const { store, cfg, log } = this.opts;
     for (const e of await store.inDoubt()) {
       if (this.inFlight.has(e.key)) continue;
@@ -229,6 +238,7 @@ export class OutboxSender {
       if (this.stopped) break;
       const due = await store.duePending(this.now(), 20);
       if (!due.length) break;
+      this.sending = true;
       for (const e of due) {
         if (this.stopped) break;
         if (this.now() < this.notBefore) return { sent, failed };
@@ -266,8 +276,13 @@ export class OutboxSender {
         if (failed) break pass;
       }
     }
-    if (this.opts.metrics) this.opts.metrics.outboxPending.set((await store.outbox({ state: "pending", limit: 100_000 })).length);
+    if (this.opts.metrics) this.opts.metrics.outboxPending.set(await store.outboxCount("pending"));
     return { sent, failed };
+  }
+
+  /** Whether replies are being sent right now (the daemon's idle detection). */
+  get active(): boolean {
+    return this.sending;
   }
 
   async stop(): Promise<void> {

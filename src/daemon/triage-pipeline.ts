@@ -1,7 +1,6 @@
 import type { Logger } from "pino";
 import { storeCommandContext } from "../commands/store-command-context.js";
 import type { Config } from "../config/config.js";
-import { createPublisher } from "../github/create-publisher.js";
 import { cleanupStaleWorktrees } from "../kernel/cleanup-stale-worktrees.js";
 import { GitMirror } from "../kernel/git-mirror.js";
 import type { MailMessage } from "../mail/mail-message.js";
@@ -58,7 +57,8 @@ export async function loadTriagePipeline(config: Config, log: Logger, opts: { st
   const stages: RevisionStage[] = (await defaultStages(config)).map((st) =>
     st.name in limits ? { ...st, run: (input) => sem(st.name).run(() => st.run(input)) } : st,
   );
-  const publisher = await createPublisher(config.github, { log });
+  // octokit only in a daemon that publishes: it is a few MB of code an idle daemon would carry.
+  const publisher = config.github.enabled ? await (await import("../github/create-publisher.js")).createPublisher(config.github, { log }) : null;
   const commandCtx = opts.store ? storeCommandContext(opts.store) : null;
   const rules = await loadRelevanceRules(rulesDir);
   const mirror = config.mirror.path ? new GitMirror({ path: config.mirror.path, log }) : null;
