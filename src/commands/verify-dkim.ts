@@ -1,5 +1,3 @@
-import { authenticate } from "mailauth";
-
 /** DNS lookup as mailauth calls it; tests publish their key through one of these. */
 export type DnsResolver = (name: string, rrtype: string) => Promise<string[][] | string[]>;
 
@@ -27,6 +25,9 @@ export interface DkimSummary {
  * over the message itself means anything here.
  */
 export async function verifyDkim(raw: Buffer, opts: { resolver?: DnsResolver } = {}): Promise<DkimSummary> {
+  // Imported on first use: mailauth (with its public-suffix data) is ~10 MB of heap that a
+  // daemon which never sees a command mail should not carry.
+  const { authenticate } = await import("mailauth");
   const res = await authenticate(raw, {
     ...(opts.resolver ? { resolver: opts.resolver } : {}),
     disableArc: true,

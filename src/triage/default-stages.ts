@@ -1,13 +1,35 @@
 import type { Config } from "../config/config.js";
-import type { RevisionStage } from "./revision-stage.js";
+import type { RevisionStage, StageInput, StageOutput } from "./revision-stage.js";
 
 /**
- * The later stages the pipeline runs for a relevant revision, in order. Loaded lazily so that a
- * plain `irqtriage run --no-stages` does not load tree-sitter.
+ * A stage whose module is imported on its first run, not when the pipeline is built: the
+ * daemon keeps running for months, and tree-sitter, the simulator and the QEMU driver should
+ * only take memory in a process that actually needs them.
+ */
+function lazyStage(name: string, needsAppliedTree: boolean, load: () => Promise<RevisionStage>): RevisionStage {
+  let stage: Promise<RevisionStage> | null = null;
+  return {
+    name,
+    needsAppliedTree,
+    async run(input: StageInput): Promise<StageOutput | null> {
+      stage ??= load().then((s) => {
+        if (s.name !== name || s.needsAppliedTree !== needsAppliedTree) throw new Error(`stage ${s.name} does not match its lazy entry ${name}`);
+        return s;
+      });
+      stage.catch(() => (stage = null)); // a failed import is retried on the next run
+      return (await stage).run(input);
+    },
+  };
+}
+
+/**
+ * The later stages the pipeline runs for a relevant revision, in order. Each is loaded on its
+ * first use, so a plain `irqtriage run --no-stages` or an idle daemon does not load tree-sitter.
  */
 export async function defaultStages(_config: Config): Promise<RevisionStage[]> {
-  const { balanceStage } = await import("../analysis/io/balance-stage.js");
-  const { simStage } = await import("../sim-io/sim-stage.js");
-  const { qemuStage } = await import("../qemu/qemu-stage.js");
-  return [balanceStage(), simStage(), qemuStage()];
+  return [
+    lazyStage("balance", false, async () => (await import("../analysis/io/balance-stage.js")).balanceStage()),
+    lazyStage("sim", false, async () => (await import("../sim-io/sim-stage.js")).simStage()),
+    lazyStage("qemu", false, async () => (await import("../qemu/qemu-stage.js")).qemuStage()),
+  ];
 }
