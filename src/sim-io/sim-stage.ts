@@ -6,6 +6,7 @@ import { simulatePatch } from "../sim/simulate-patch.js";
 import type { SimRules } from "../sim/sim-types.js";
 import type { RevisionStage, StageInput, StageOutput } from "../triage/revision-stage.js";
 import { loadSimRules } from "./load-sim-rules.js";
+import { startBatchWorker } from "./start-batch-worker.js";
 
 /**
  * The semantics-detection sources at a commit, read from git: the mirror's checkout may be at
@@ -64,6 +65,7 @@ export function simStage(opts: { rules?: SimRules } = {}): RevisionStage {
         patchedFiles: patched,
         diff: input.diffs.join("\n"),
         analysisClasses: classesFromBalance(input.previous ?? {}),
+        worker: startBatchWorker,
       });
       const worse = out.comparison.rows.some((r) => r.after.violations.length > r.before.violations.length);
       let section: ReportSection | null;

@@ -17,6 +17,11 @@ export interface SimConfig {
   symmetry: boolean;
   /** State bound per exploration. */
   maxStates: number;
+  /**
+   * 2 = runs beyond 65,536 states generate successors in a second thread while this one looks
+   * them up (same result, faster on two cores); 1 = one thread.
+   */
+  threads: number;
 }
 
 export const simConfigSchema = {
@@ -41,5 +46,6 @@ export const simConfigSchema = {
     },
     symmetry: { type: "boolean", default: true },
     maxStates: { type: "integer", minimum: 1000, default: 20_000_000 },
+    threads: { type: "integer", minimum: 1, maximum: 2, default: 2 },
   },
 } as const;

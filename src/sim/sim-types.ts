@@ -3,6 +3,8 @@
  * topology, balance classes and scenarios come from rules/sim/ (validated by
  * src/sim/validate-sim-rules.ts) or are built in code (build-shared-lsi.ts).
  */
+import type { CompiledModel } from "./compile-scenario.js";
+import type { BatchWorker } from "./explore.js";
 
 export const PROPERTIES = ["premature-unmap", "leak", "double-dispose", "hierarchy", "dead-free"] as const;
 export type PropertyName = (typeof PROPERTIES)[number];
@@ -150,4 +152,9 @@ export interface SimOptions {
   exact?: boolean;
   /** Clock for `seconds`; default performance.now. */
   now?: () => number;
+  /**
+   * Starts a second thread for large runs (src/sim-io/start-batch-worker.ts); absent = one
+   * thread. The result is the same either way.
+   */
+  worker?: (model: CompiledModel, symmetry: boolean) => BatchWorker | null;
 }

@@ -6,7 +6,7 @@ import { detectSemantics, effectiveSemantics, formatEvidence, type Evidence } fr
 import { renderSimSection } from "./render-sim-section.js";
 import { scenarioFromFindings } from "./scenario-from-findings.js";
 import type { SimConfig } from "./sim-config.js";
-import type { ScenarioSpec, SimRules } from "./sim-types.js";
+import type { ScenarioSpec, SimOptions, SimRules } from "./sim-types.js";
 
 export interface SimulatePatchInput {
   rules: SimRules;
@@ -19,6 +19,8 @@ export interface SimulatePatchInput {
   diff: string | null;
   /** Balance classes the analysis found in the patched code (adds a "from-analysis" scenario). */
   analysisClasses?: string[];
+  /** A second thread for large runs (used when config.threads is 2). */
+  worker?: SimOptions["worker"];
 }
 
 export interface SimulatePatchOutput {
@@ -92,6 +94,7 @@ export function simulatePatch(input: SimulatePatchInput): SimulatePatchOutput {
   const comparison = compareSemantics(rules, base, patched, scenarios, {
     symmetry: config.symmetry,
     maxStates: config.maxStates,
+    ...(config.threads > 1 && input.worker ? { worker: input.worker } : {}),
     evidence: formatEvidence(evidence),
   });
   const verdictsDiffer = comparison.rows.some((r) => r.before.violations.map((v) => v.property).join() !== r.after.violations.map((v) => v.property).join());

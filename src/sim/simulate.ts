@@ -36,6 +36,7 @@ export function simulate(input: SimulateInput, opts: SimOptions = {}): SimOutcom
     pastViolations: opts.pastViolations ?? false,
     exact: opts.exact ?? false,
     ...(opts.maxStates !== undefined ? { maxStates: opts.maxStates } : {}),
+    ...(opts.worker ? { worker: opts.worker } : {}),
   });
   const seconds = (now() - t0) / 1000;
   const violations: SimViolation[] = [];

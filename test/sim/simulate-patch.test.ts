@@ -21,6 +21,7 @@ function config(over: Partial<SimConfig> = {}): SimConfig {
     sharedLsi: { devices: 3, lines: 2, rounds: 1, driver: "shared-dispose" },
     symmetry: true,
     maxStates: 1_000_000,
+    threads: 1,
     ...over,
   };
 }

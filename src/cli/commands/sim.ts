@@ -9,12 +9,13 @@ import { findSemantics, simulate, type SimOutcome } from "../../sim/simulate.js"
 import type { ScenarioSpec, SimResult, SimRules } from "../../sim/sim-types.js";
 import { loadScenarioFile, loadSimRules } from "../../sim-io/load-sim-rules.js";
 import { readSemanticsSources } from "../../sim-io/read-semantics-sources.js";
+import { startBatchWorker } from "../../sim-io/start-batch-worker.js";
 import { optBool, optInt, optString } from "../args.js";
 import type { CliCommand, ParsedArgs } from "../cli-command.js";
 
 const help = `usage: irqtriage sim --semantics <mainline|refcount-v3|ppc-kref> [--scenario <file or name>]
                      [--devices N] [--lines L] [--rounds R] [--driver <balance class>]
-                     [--no-symmetry] [--json]
+                     [--no-symmetry] [--json] [--threads 1|2]
 
 Explores every interleaving of plug, probe (success and each failure point), unplug and
 re-plug of the scenario's devices under one IRQ-mapping semantics (breadth-first, so every
@@ -31,6 +32,8 @@ double-dispose, hierarchy, dead-free.
   --no-symmetry   explore devices by name (no counting abstraction)
   --json          {"semantics","scenario","states","seconds","violations":[{"property",
                   "trace":[...]}]} (an array of those with --semantics all)
+  --threads T     2 (default: config sim.threads): runs beyond 65,536 states generate
+                  successors in a second thread; same result either way
 Extensions: --tree <dir> (for --semantics auto), --config <file>.
 Exit: 0 clean, 1 violations found, 2 usage, 3 bad rules/config.
 `;
@@ -93,6 +96,7 @@ export const command: CliCommand = {
     driver: { type: "string" },
     "no-symmetry": { type: "boolean" },
     json: { type: "boolean" },
+    threads: { type: "string" },
     tree: { type: "string" },
     config: { type: "string" },
   },
@@ -102,7 +106,9 @@ export const command: CliCommand = {
     const json = optBool(args, "json");
     const symmetry = !optBool(args, "no-symmetry");
     const out = (s: string): void => void io.stdout.write(s + "\n");
-    const opts = { symmetry, maxStates: config.sim.maxStates };
+    const threads = optString(args, "threads") ?? String(config.sim.threads);
+    if (threads !== "1" && threads !== "2") throw new UsageError(`--threads must be 1 or 2, not "${threads}"`);
+    const opts = { symmetry, maxStates: config.sim.maxStates, ...(threads === "2" ? { worker: startBatchWorker } : {}) };
     const scenario = await resolveScenario(args, rules, io.cwd, rules.topology);
     let semName = optString(args, "semantics") ?? config.sim.semantics;
 

@@ -1,0 +1,49 @@
+/**
+ * Thread entry of start-batch-worker.ts: expands the batches it is sent (the pure
+ * createExpander, the same code the explorer runs in its own thread) and sends back the
+ * candidate records, transferring their buffer.
+ */
+import { isMainThread, type MessagePort, workerData } from "node:worker_threads";
+import type { CompiledModel } from "../sim/compile-scenario.js";
+import { createExpander, type CandidateBatch } from "../sim/expand-batch.js";
+
+export interface BatchRequest {
+  states: Int32Array;
+  first: number;
+  count: number;
+  skip: Uint8Array;
+}
+
+export type BatchReply = CandidateBatch | { error: string };
+
+interface ThreadData {
+  model: CompiledModel;
+  symmetry: boolean;
+  signal: Int32Array;
+  port: MessagePort;
+}
+
+if (!isMainThread) {
+  const data = workerData as ThreadData;
+  const { signal, port } = data;
+  const reply = (msg: BatchReply, transfer: ArrayBuffer[]): void => {
+    port.postMessage(msg, transfer);
+    // Posted first, counted second: when the explorer sees the count, the message is there.
+    Atomics.add(signal, 0, 1);
+    Atomics.notify(signal, 0);
+  };
+  try {
+    const expander = createExpander(data.model, data.symmetry);
+    port.on("message", (req: BatchRequest) => {
+      try {
+        const out = expander.expand(req.states, req.first, req.count, req.skip, null);
+        reply(out, [out.data.buffer as ArrayBuffer]);
+      } catch (e) {
+        reply({ error: e instanceof Error ? e.message : String(e) }, []);
+      }
+    });
+    Atomics.store(signal, 1, 1);
+  } catch (e) {
+    reply({ error: e instanceof Error ? e.message : String(e) }, []);
+  }
+}
