@@ -89,10 +89,14 @@ export function scanHeaders(raw: Buffer): HeaderScan {
   const ct = ctRaw === null ? "text/plain" : parseParamValue(ctRaw).value || "text/plain";
   const encoding = cteRaw === null ? null : cteRaw.trim().toLowerCase();
   const reason = fullParseReason(raw, block.bodyStart, subject, ct, encoding);
+  const references = messageIdList(refsRaw);
+  let inReplyTo = firstMessageId(irtRaw);
+  // In-Reply-To is nearly always the last reference: one string for both (100k messages)
+  if (inReplyTo !== null && references[references.length - 1] === inReplyTo) inReplyTo = references[references.length - 1]!;
   return {
     msgid: firstMessageId(msgidRaw),
-    inReplyTo: firstMessageId(irtRaw),
-    references: messageIdList(refsRaw),
+    inReplyTo,
+    references,
     subject,
     from: fromRaw === null ? null : firstAddress(fromRaw),
     date: parseMailDate(dateRaw),

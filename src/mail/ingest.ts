@@ -48,36 +48,14 @@ export async function* ingest(paths: readonly string[], opts: IngestOptions = {}
 
 /** The same for messages that come from elsewhere (IMAP): raw bytes in, messages and errors out. */
 export async function* ingestRaw(items: AsyncIterable<RawMailItem | RawMail>, opts: IngestOptions = {}): AsyncGenerator<IngestItem> {
-  // Message-IDs and subjects seen in this run, one string each: a reply repeats its parent's id
-  // (In-Reply-To, References) and its thread's "Re:" subject. 100k messages name ~3 ids each.
-  // Held for the run only, so it grows with the mailbox and goes with it.
-  const shared = new Map<string, string>();
   for await (const item of items) {
     if ("error" in item) {
       opts.log?.warn({ source: item.error.source }, item.error.message);
       yield item;
       continue;
     }
-    const out = await ingestOne(item.raw, item.source, opts);
-    const msg = out[0];
-    if (msg !== undefined && !("error" in msg)) shareStrings(msg, shared);
-    yield* out;
+    for (const out of await ingestOne(item.raw, item.source, opts)) yield out;
   }
-}
-
-/** Replaces the ids and the subject of `msg` by the first equal string of this run (in place). */
-function shareStrings(msg: MailMessage, shared: Map<string, string>): void {
-  const one = (s: string): string => {
-    const hit = shared.get(s);
-    if (hit !== undefined) return hit;
-    shared.set(s, s);
-    return s;
-  };
-  msg.msgid = one(msg.msgid);
-  if (msg.inReplyTo !== null) msg.inReplyTo = one(msg.inReplyTo);
-  const refs = msg.references;
-  for (let i = 0; i < refs.length; i++) refs[i] = one(refs[i]!);
-  msg.subject = one(msg.subject);
 }
 
 /** One message: the MailMessage (when usable) followed by one `{ error }` per recorded problem. */
