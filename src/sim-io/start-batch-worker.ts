@@ -54,14 +54,14 @@ export function startBatchWorker(model: CompiledModel, symmetry: boolean): Batch
       const req: BatchRequest = { states, first, count, skip };
       port1.postMessage(req, [states.buffer as ArrayBuffer, skip.buffer as ArrayBuffer]);
     },
-    collect(): CandidateBatch {
-      for (;;) {
+    collect(): { batch: CandidateBatch; waited: boolean } {
+      for (let waited = false; ; waited = true) {
         const got = receiveMessageOnPort(port1);
         if (got) {
           collected++;
           const reply = got.message as BatchReply;
           if ("error" in reply) throw new ExternalError(`simulation thread: ${reply.error}`, "sim");
-          return reply;
+          return { batch: reply, waited };
         }
         if (failed !== null) throw new ExternalError(`simulation thread: ${failed}`, "sim");
         if (Atomics.wait(signal, 0, collected, COLLECT_TIMEOUT_MS) === "timed-out") {

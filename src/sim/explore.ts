@@ -26,16 +26,16 @@ const BATCH_STATES = 8192;
 const PARALLEL_FROM = 65_536;
 
 /**
- * Generates batches in another thread (src/sim-io/batch-worker.ts). The explorer submits batch
- * b + 1 before it looks up batch b, so generation and lookup overlap; results come back in
- * submission order and are identical to local expansion, so the run is the same either way.
+ * Generates batches in another thread (src/sim-io/start-batch-worker.ts). The explorer submits
+ * part of batch b + 1 before it looks up batch b, so generation and lookup overlap; results come
+ * back in submission order and are identical to local expansion, so the run is the same.
  */
 export interface BatchWorker {
   /** true once the thread is up (until then batches are expanded here). */
   ready(): boolean;
   submit(states: Int32Array, first: number, count: number, skip: Uint8Array): void;
-  /** Blocks until the oldest submitted batch is back. */
-  collect(): CandidateBatch;
+  /** Blocks until the oldest submitted batch is back; `waited`: it was not back yet. */
+  collect(): { batch: CandidateBatch; waited: boolean };
   close(): void;
 }
 
@@ -134,20 +134,40 @@ export function explore(model: CompiledModel, opts: ExploreOptions = {}): Explor
   let transitions = 0;
   let worker: BatchWorker | null = null;
   let asked = false;
-  let pending = 0;
-  let scratch: CandidateBatch | null = null;
-  const collect = (w: BatchWorker): void => {
-    const b = w.collect();
-    pending--;
-    transitions += b.transitions;
-    if (!v.truncated) v.insert(b);
+  // With a second thread, each batch is split: the thread generates [lo, mid), this thread
+  // looks up the previous batch and then generates [mid, hi). `share` is this thread's part,
+  // adapted so that neither waits long for the other; it changes speed, never the result.
+  let share = 0.25;
+  let workerPart = false;
+  let localPart: CandidateBatch | null = null;
+  const spare: Array<CandidateBatch | null> = [null, null];
+  let flip = 0;
+  const lookUpPrevious = (): void => {
+    if (workerPart && worker !== null) {
+      const { batch, waited } = worker.collect();
+      workerPart = false;
+      transitions += batch.transitions;
+      share = waited ? Math.min(0.6, share + 1 / 64) : Math.max(0, share - 1 / 64);
+      if (!v.truncated) v.insert(batch);
+    }
+    if (localPart !== null) {
+      if (!v.truncated) v.insert(localPart);
+      localPart = null;
+    }
+  };
+  const expandHere = (lo: number, hi: number): CandidateBatch => {
+    flip ^= 1;
+    const out = local.expand(store.arena.subarray(lo * pw, hi * pw), lo, hi - lo, v.errorState.subarray(lo, hi), spare[flip] ?? null);
+    spare[flip] = out;
+    transitions += out.transitions;
+    return out;
   };
   try {
     let layerEnd = store.count;
     for (let lo = 0; !v.truncated; ) {
       if (lo === layerEnd) {
         // The next layer is known only when every batch of this one has been looked up.
-        while (worker !== null && pending > 0) collect(worker);
+        lookUpPrevious();
         if (v.truncated || lo === store.count) break;
         layerEnd = store.count;
       }
@@ -157,13 +177,15 @@ export function explore(model: CompiledModel, opts: ExploreOptions = {}): Explor
         worker = opts.worker(model, symmetry);
       }
       if (worker !== null && worker.ready()) {
-        worker.submit(store.arena.slice(lo * pw, hi * pw), lo, hi - lo, v.errorState.slice(lo, hi));
-        pending++;
-        if (pending > 1) collect(worker);
+        const mid = lo + Math.floor((hi - lo) * (1 - share));
+        if (mid > lo) worker.submit(store.arena.slice(lo * pw, mid * pw), lo, mid - lo, v.errorState.slice(lo, mid));
+        lookUpPrevious();
+        workerPart = mid > lo;
+        // Generation order is state order, so the thread's part is looked up before this one.
+        localPart = mid < hi ? expandHere(mid, hi) : null;
       } else {
-        scratch = local.expand(store.arena.subarray(lo * pw, hi * pw), lo, hi - lo, v.errorState.subarray(lo, hi), scratch);
-        transitions += scratch.transitions;
-        v.insert(scratch);
+        lookUpPrevious();
+        v.insert(expandHere(lo, hi));
       }
       lo = hi;
     }
