@@ -235,7 +235,7 @@ export function parseRepeatingAddresses(value: string | null): Address[] {
 export function mailparserAddresses(value: string): Address[] {
   const parsed = (parseAddressHeader(value, { flatten: true }) as unknown as { value: { name?: string; address?: string }[] }).value;
   const out: Address[] = [];
-  for (const a of parsed) if (a.address || a.name) out.push({ name: a.name ?? "", address: a.address ?? "" });
+  for (const a of parsed) if (a.address || a.name) out.push(internAddress(a.name ?? "", a.address ?? ""));
   return out;
 }
 

@@ -4,7 +4,7 @@ import { InputError } from "../errors.js";
 import type { Address, MailAttachment, MailMessage, MailProblem } from "./mail-message.js";
 import { firstMessageId, messageIdList, parseAddresses, parseMailDate, parseRepeatingAddresses, scanHeaders, type HeaderScan } from "./header-scan.js";
 import { headerValue, REPEATING_HEADERS, type HeaderField } from "./mime/header-block.js";
-import { internList } from "./mime/intern-string.js";
+import { internAddress, internList } from "./mime/intern-string.js";
 import { decodeCharset } from "./mime/decode-charset.js";
 import { transferDecode } from "./mime/transfer-decode.js";
 import { undoFlowed } from "./mime/undo-flowed.js";
@@ -216,7 +216,8 @@ function addressesOf(obj: AddressObject | AddressObject[] | undefined): Address[
   const visit = (list: { name?: string; address?: string; group?: unknown[] }[]): void => {
     for (const a of list) {
       if (a.group) visit(a.group as { name?: string; address?: string }[]);
-      else if (a.address || a.name) out.push({ name: a.name ?? "", address: a.address ?? "" });
+      // shared like the scan's addresses (and no slice of mailparser's strings kept)
+      else if (a.address || a.name) out.push(internAddress(a.name ?? "", a.address ?? ""));
     }
   };
   for (const o of Array.isArray(obj) ? obj : [obj]) visit(o.value);

@@ -5,6 +5,8 @@
  * so that hostile input cannot grow them. Lookups are keyed by the strings themselves (nested
  * maps, no concatenated keys) so a hit costs a hash that V8 caches on the string.
  */
+import { ownCopy } from "../own-copy.js";
+
 const MAX_ENTRIES = 65536;
 const MAX_LENGTH = 200;
 
@@ -15,8 +17,11 @@ export function intern(s: string): string {
   const hit = table.get(s);
   if (hit !== undefined) return hit;
   if (table.size >= MAX_ENTRIES) table.clear();
-  table.set(s, s);
-  return s;
+  // its own copy: `s` may be a slice of a whole header value (or mailparser's header block),
+  // which the table would otherwise keep alive for as long as the process runs
+  const own = ownCopy(s);
+  table.set(own, own);
+  return own;
 }
 
 const lists = new Map<string, Map<string, string[]>>();
