@@ -1,7 +1,7 @@
 import type { CompiledModel } from "./compile-scenario.js";
 import { SimMachine } from "./sim-machine.js";
-import { canonicalize, pack, packedWidth, resort, unpack } from "./state-packing.js";
-import { stateHash, stateHash2 } from "./state-store.js";
+import { canonicalize, packedWidth, resort, unpack } from "./state-packing.js";
+import { finishHash, finishHash2 } from "./state-store.js";
 
 /** Bits of a transition's `via`: device << VIA_SHIFT | kind. */
 export const VIA_SHIFT = 6;
@@ -94,9 +94,7 @@ export function createExpander(model: CompiledModel, symmetry: boolean): Expande
             grown.set(data);
             data = grown;
           }
-          pack(next, data, off, d, w);
-          data[off + pw] = stateHash(data, off, pw);
-          data[off + pw + 1] = stateHash2(data, off, pw);
+          packAndHash(next, data, off, d, w);
           data[off + pw + 2] = parent;
           data[off + pw + 3] = (dev << VIA_SHIFT) | kind;
           data[off + pw + 4] = viol | (machine.allOut(next) && machine.leftovers(next) ? FLAG_LEAK : 0);
@@ -110,6 +108,33 @@ export function createExpander(model: CompiledModel, symmetry: boolean): Expande
     return out;
   };
   return { machine, symmetry, width: pw, expand };
+}
+
+/**
+ * pack() followed by stateHash() and stateHash2() of the packed ints, in one pass (this runs for
+ * every successor): writes the packed state at `off` and its two hashes right after it.
+ */
+function packAndHash(src: Int32Array, dst: Int32Array, off: number, d: number, w: number): void {
+  let h = 0x811c9dc5 | 0;
+  let g = 0x9747b28c | 0;
+  let j = off;
+  let i = 0;
+  for (; i < w; ) {
+    let v: number;
+    if (i + 1 < d) {
+      v = (src[i] as number) | ((src[i + 1] as number) << 14);
+      i += 2;
+    } else {
+      v = src[i] as number;
+      i++;
+    }
+    dst[j++] = v;
+    h = Math.imul(h ^ v, 0x01000193);
+    g = Math.imul(g ^ v, 0x5bd1e995);
+    g ^= g >>> 13;
+  }
+  dst[j++] = finishHash(h);
+  dst[j] = finishHash2(g);
 }
 
 function sameState(a: Int32Array, b: Int32Array, w: number): boolean {

@@ -164,13 +164,16 @@ export class StateStore {
 export function stateHash(a: Int32Array, off: number, w: number): number {
   let h = 0x811c9dc5 | 0;
   for (let i = 0; i < w; i++) h = Math.imul(h ^ (a[off + i] as number), 0x01000193);
-  // The low bits index the table, so every input bit must reach them.
-  h ^= h >>> 16;
+  return finishHash(h);
+}
+
+/** murmur3 fmix32: the low bits index the table, so every input bit must reach them. */
+export function finishHash(x: number): number {
+  let h = x ^ (x >>> 16);
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
   h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h;
+  return h ^ (h >>> 16);
 }
 
 /** Second, independent hash: with the first, a 64-bit fingerprint. */
@@ -180,6 +183,10 @@ export function stateHash2(a: Int32Array, off: number, w: number): number {
     h = Math.imul(h ^ (a[off + i] as number), 0x5bd1e995);
     h ^= h >>> 13;
   }
-  h = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d);
+  return finishHash2(h);
+}
+
+export function finishHash2(x: number): number {
+  const h = Math.imul(x ^ (x >>> 15), 0x2c1b3c6d);
   return h ^ (h >>> 12);
 }
