@@ -22,8 +22,8 @@ export interface Exploration {
 
 /** States expanded per batch (one batch is what another thread generates at a time). */
 const BATCH_STATES = 8192;
-/** Below this many states a run is over before a second thread would have started. */
-const PARALLEL_FROM = 65_536;
+/** Below this many states a run is over before a second thread (50-150 ms to start) helps. */
+const PARALLEL_FROM = 16_384;
 
 /**
  * Generates batches in another thread (src/sim-io/start-batch-worker.ts). The explorer submits

@@ -18,7 +18,7 @@ export interface SimConfig {
   /** State bound per exploration. */
   maxStates: number;
   /**
-   * 2 = runs beyond 65,536 states generate successors in a second thread while this one looks
+   * 2 = runs beyond 16,384 states generate successors in a second thread while this one looks
    * them up (same result, faster on two cores); 1 = one thread.
    */
   threads: number;

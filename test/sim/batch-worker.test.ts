@@ -43,7 +43,7 @@ describe("explorer with a second thread generating batches", () => {
       const model = compileScenario(scenario, findSemantics(r, semantics), r.topology, r.classes);
       const pre = await readyWorker(model, symmetry, seen);
       const two = simulate({ rules: r, semantics, scenario }, { symmetry, worker: () => pre });
-      expect(one.states).toBeGreaterThan(65_536);
+      expect(one.states).toBeGreaterThan(16_384);
       expect(seen.batches).toBeGreaterThan(10);
       expect(strip(two)).toEqual(strip(one));
     }, 60_000);

@@ -32,7 +32,7 @@ double-dispose, hierarchy, dead-free.
   --no-symmetry   explore devices by name (no counting abstraction)
   --json          {"semantics","scenario","states","seconds","violations":[{"property",
                   "trace":[...]}]} (an array of those with --semantics all)
-  --threads T     2 (default: config sim.threads): runs beyond 65,536 states generate
+  --threads T     2 (default: config sim.threads): runs beyond 16,384 states generate
                   successors in a second thread; same result either way
 Extensions: --tree <dir> (for --semantics auto), --config <file>.
 Exit: 0 clean, 1 violations found, 2 usage, 3 bad rules/config.
