@@ -14,7 +14,8 @@ export interface BatchRequest {
   skip: Uint8Array;
 }
 
-export type BatchReply = CandidateBatch | { error: string };
+/** An error keeps its class name, so that the model's own InputError stays one. */
+export type BatchReply = CandidateBatch | { error: string; errorName: string };
 
 interface ThreadData {
   model: CompiledModel;
@@ -39,11 +40,15 @@ if (!isMainThread) {
         const out = expander.expand(req.states, req.first, req.count, req.skip, null);
         reply(out, [out.data.buffer as ArrayBuffer]);
       } catch (e) {
-        reply({ error: e instanceof Error ? e.message : String(e) }, []);
+        reply(errorReply(e), []);
       }
     });
     Atomics.store(signal, 1, 1);
   } catch (e) {
-    reply({ error: e instanceof Error ? e.message : String(e) }, []);
+    reply(errorReply(e), []);
   }
+}
+
+function errorReply(e: unknown): BatchReply {
+  return e instanceof Error ? { error: e.message, errorName: e.name } : { error: String(e), errorName: "Error" };
 }

@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { MessageChannel, receiveMessageOnPort, Worker } from "node:worker_threads";
-import { ExternalError } from "../errors.js";
+import { ExternalError, InputError } from "../errors.js";
 import type { CompiledModel } from "../sim/compile-scenario.js";
 import type { CandidateBatch } from "../sim/expand-batch.js";
 import type { BatchWorker } from "../sim/explore.js";
@@ -60,7 +60,11 @@ export function startBatchWorker(model: CompiledModel, symmetry: boolean): Batch
         if (got) {
           collected++;
           const reply = got.message as BatchReply;
-          if ("error" in reply) throw new ExternalError(`simulation thread: ${reply.error}`, "sim");
+          if ("error" in reply) {
+            // The model's own complaints (InputError) mean the same with one thread or two.
+            if (reply.errorName === "InputError") throw new InputError(reply.error, "sim");
+            throw new ExternalError(`simulation thread: ${reply.error}`, "sim");
+          }
           return { batch: reply, waited };
         }
         if (failed !== null) throw new ExternalError(`simulation thread: ${failed}`, "sim");
