@@ -44,11 +44,13 @@ async function main(): Promise<void> {
   const messages: MailMessage[] = [];
   let errors = 0;
   let parsed = 0;
+  let digested = 0;
   for await (const item of ingest([mbox])) {
     if ("error" in item) errors++;
     else {
       messages.push(item);
       if (item.bodyParsed !== false) parsed++;
+      if (item.digest) digested++;
     }
   }
   const t1 = performance.now();
@@ -73,6 +75,7 @@ async function main(): Promise<void> {
     JSON.stringify({
       messages: messages.length,
       parsed,
+      digested,
       errors,
       lineages,
       revisions: revisions.length,

@@ -40,13 +40,13 @@ export async function bench(log: (line: string) => void): Promise<void> {
     const root = fileURLToPath(new URL("../..", import.meta.url));
     const { stdout } = await run(process.execPath, [worker, mbox, path.join(root, "rules")], { maxBuffer: 1 << 20 });
     const r = JSON.parse(stdout.trim().split("\n").pop()!) as {
-      messages: number; parsed: number; errors: number; lineages: number; revisions: number; relevant: number;
+      messages: number; parsed: number; digested: number; errors: number; lineages: number; revisions: number; relevant: number;
       ingestMs: number; seriesMs: number | null; relevanceMs: number | null; totalMs: number; maxRssKiB: number;
       ingestCpuMs: number; totalCpuMs: number;
     };
     const totalS = r.totalMs / 1000;
     const rate = r.messages / totalS;
-    log(`ingest: ${r.messages} messages (${r.parsed} fully parsed, ${r.messages - r.parsed} header-only), ${r.errors} errors, ` +
+    log(`ingest: ${r.messages} messages (${r.parsed} fully parsed, of which ${r.digested} replies/discussion kept as a digest; ${r.messages - r.parsed} header-only), ${r.errors} errors, ` +
       `${(r.ingestMs / 1000).toFixed(2)} s wall = ${Math.round(r.messages / (r.ingestMs / 1000))} msgs/s; ` +
       `${(r.ingestCpuMs / 1000).toFixed(2)} s CPU = ${Math.round(r.messages / (r.ingestCpuMs / 1000))} msgs per CPU-second`);
     log(`series: ${r.seriesMs === null ? "stage not present yet" : `${r.lineages} lineages, ${r.revisions} revisions, ${(r.seriesMs / 1000).toFixed(2)} s`}`);
