@@ -28,9 +28,6 @@ export class StateStore {
   private mask: number;
   /** log2 of the number of table slots (the explorer sorts lookups by slot). */
   tableBits: number;
-  /** Hash of each state, so that growing re-inserts without re-reading the arena. */
-  private hashes: Int32Array;
-  private hashes2: Int32Array;
 
   constructor(
     readonly width: number,
@@ -41,8 +38,6 @@ export class StateStore {
     this.arena = new Int32Array(cap * width);
     this.parent = new Int32Array(cap);
     this.via = new Int32Array(cap);
-    this.hashes = new Int32Array(cap);
-    this.hashes2 = new Int32Array(cap);
     const slots = cap * 2;
     this.table = new Int32Array(slots * 2);
     this.tableIdx = exact ? new Int32Array(slots) : null;
@@ -100,8 +95,6 @@ export class StateStore {
     for (let i = 0; i < w; i++) arena[at + i] = buf[off + i] as number;
     this.parent[idx] = parent;
     this.via[idx] = via;
-    this.hashes[idx] = h;
-    this.hashes2[idx] = h2;
     table[slot << 1] = h;
     table[(slot << 1) + 1] = h2;
     if (this.tableIdx !== null) this.tableIdx[slot] = idx + 1;
@@ -139,19 +132,25 @@ export class StateStore {
     this.arena = grown(this.arena, cap * this.width);
     this.parent = grown(this.parent, cap);
     this.via = grown(this.via, cap);
-    this.hashes = grown(this.hashes, cap);
-    this.hashes2 = grown(this.hashes2, cap);
+    // Re-insert by walking the old table in slot order, not the states in index order: an
+    // entry's new home is its old one or that plus the old size, so the writes sweep the new
+    // table in two forward streams instead of landing at random (a cache miss per state).
     const slots = cap * 2;
     const table = new Int32Array(slots * 2);
     const tableIdx = this.exact ? new Int32Array(slots) : null;
     const mask = slots - 1;
-    for (let i = 0; i < this.count; i++) {
-      const h = this.hashes[i] as number;
+    const old = this.table;
+    const oldIdx = this.tableIdx;
+    const oldSlots = old.length >> 1;
+    for (let o = 0; o < oldSlots; o++) {
+      const h2 = old[(o << 1) + 1] as number;
+      if (h2 === 0) continue;
+      const h = old[o << 1] as number;
       let slot = h & mask;
       while (table[(slot << 1) + 1] !== 0) slot = (slot + 1) & mask;
       table[slot << 1] = h;
-      table[(slot << 1) + 1] = this.hashes2[i] as number;
-      if (tableIdx !== null) tableIdx[slot] = i + 1;
+      table[(slot << 1) + 1] = h2;
+      if (tableIdx !== null && oldIdx !== null) tableIdx[slot] = oldIdx[o] as number;
     }
     this.table = table;
     this.tableIdx = tableIdx;
