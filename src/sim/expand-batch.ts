@@ -72,6 +72,12 @@ export function createExpander(model: CompiledModel, symmetry: boolean): Expande
     for (let k = 0; k < count; k++) {
       if (skip[k] === 1) continue;
       unpack(states, k * pw, cur, d, w);
+      for (let q = 0; q < w; q++) next[q] = cur[q] as number;
+      // `next` is reset to `cur` before each transition. A transition writes only its own
+      // device, the virq slots and the zombie count, unless it marks other holders stale
+      // (touchedOthers) or the counting abstraction re-sorts: only then is all of it copied.
+      let lastDev = -1;
+      let full = false;
       const parent = first + k;
       for (let dev = 0; dev < d; dev++) {
         // Identical devices of one group are adjacent after sorting: expand only the first.
@@ -79,8 +85,15 @@ export function createExpander(model: CompiledModel, symmetry: boolean): Expande
         const nk = machine.kinds(cur, dev, kinds);
         for (let t = 0; t < nk; t++) {
           const kind = kinds[t] as number;
-          for (let q = 0; q < w; q++) next[q] = cur[q] as number;
+          if (full) {
+            for (let q = 0; q < w; q++) next[q] = cur[q] as number;
+          } else if (lastDev >= 0) {
+            next[lastDev] = cur[lastDev] as number;
+            for (let q = d; q < w; q++) next[q] = cur[q] as number;
+          }
           const viol = machine.apply(next, dev, kind, null);
+          lastDev = dev;
+          full = symmetry || machine.touchedOthers;
           transitions++;
           if (viol < 0) continue;
           if (viol === 0 && next[dev] === cur[dev] && !machine.touchedOthers && sameState(next, cur, w)) continue;
