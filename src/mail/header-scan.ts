@@ -227,7 +227,7 @@ export function parseRepeatingAddresses(value: string | null): Address[] {
   if (list === undefined) {
     if (sharedLists.size >= 4096) sharedLists.clear();
     list = Object.freeze(parseAddresses(value)) as Address[];
-    sharedLists.set(value, list);
+    sharedLists.set(ownCopy(value), list);
   }
   return list;
 }
@@ -262,20 +262,40 @@ function fastAddresses(value: string): Address[] | null {
   for (const e of entries) {
     const t = e.trim();
     if (t === "") continue;
-    const m = ANGLE.exec(t);
-    if (m) {
-      let name = m[1]!.trim();
-      if (name.startsWith('"')) {
-        if (!name.endsWith('"') || name.length < 2 || name.indexOf('"', 1) !== name.length - 1) return null;
-        name = name.slice(1, -1).trim();
-      } else if (name.includes('"') || name.includes("<") || name.includes(">")) return null;
-      const address = m[2]!;
-      if (address !== "" && !BARE.test(address)) return null;
-      out.push(internAddress(decodeWords(name).trim(), address));
-    } else if (BARE.test(t)) out.push(internAddress("", t));
-    else return null;
+    // the same people appear in mail after mail, written the same way: one lookup for them
+    const known = entryCache.get(t);
+    if (known !== undefined) {
+      out.push(known);
+      continue;
+    }
+    const a = fastEntry(t);
+    if (a === null) return null;
+    if (t.length <= 200) {
+      if (entryCache.size >= 65536) entryCache.clear();
+      entryCache.set(ownCopy(t), a);
+    }
+    out.push(a);
   }
   return out.slice(); // exactly sized: a grown array keeps room for 17
+}
+
+/** Entry text ("Name <a@b>", a bare a@b) -> its (shared) Address; bounded like the intern tables. */
+const entryCache = new Map<string, Address>();
+
+/** One trimmed, non-empty address entry of a plain shape, or null for anything else. */
+function fastEntry(t: string): Address | null {
+  const m = ANGLE.exec(t);
+  if (m) {
+    let name = m[1]!.trim();
+    if (name.startsWith('"')) {
+      if (!name.endsWith('"') || name.length < 2 || name.indexOf('"', 1) !== name.length - 1) return null;
+      name = name.slice(1, -1).trim();
+    } else if (name.includes('"') || name.includes("<") || name.includes(">")) return null;
+    const address = m[2]!;
+    if (address !== "" && !BARE.test(address)) return null;
+    return internAddress(decodeWords(name).trim(), address);
+  }
+  return BARE.test(t) ? internAddress("", t) : null;
 }
 
 function firstAddress(value: string): Address | null {
