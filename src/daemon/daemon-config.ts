@@ -42,6 +42,12 @@ export interface DaemonConfig {
   lineageWindowDays: number;
   /** Jobs running at once per kind; apply and qemu are the heavy ones. */
   concurrency: { triage: number; apply: number; qemu: number };
+  /**
+   * Stages run in a worker thread that exits after `idleMs` without work, so their memory goes
+   * back to the OS between bursts (the simulation by default; "balance" too trades its
+   * whole-tree scan cache, kept while the worker lives, for tree-sitter's memory).
+   */
+  stageWorker: { stages: ("balance" | "sim" | "qemu")[]; idleMs: number };
   maxAttempts: number;
   /** First retry delay; doubled per attempt (with jitter), capped at an hour. */
   backoffMs: number;
@@ -123,6 +129,15 @@ export const daemonConfigSchema = {
         triage: { type: "integer", minimum: 1, default: 2 },
         apply: { type: "integer", minimum: 1, default: 1 },
         qemu: { type: "integer", minimum: 1, default: 1 },
+      },
+    },
+    stageWorker: {
+      type: "object",
+      additionalProperties: false,
+      default: {},
+      properties: {
+        stages: { type: "array", items: { enum: ["balance", "sim", "qemu"] }, uniqueItems: true, default: ["sim"] },
+        idleMs: ms(5_000),
       },
     },
     maxAttempts: { type: "integer", minimum: 1, default: 5 },

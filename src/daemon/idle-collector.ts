@@ -66,7 +66,7 @@ export class IdleCollector {
       this.stage = 1;
       this.firstAt = t;
       this.opts.onCollect?.(1);
-    } else if (this.stage === 1 && t - this.firstAt >= (this.opts.secondAfterMs ?? 5_000)) {
+    } else if (this.stage === 1 && t - this.firstAt >= (this.opts.secondAfterMs ?? 6_000)) {
       this.gc();
       this.stage = 2;
       this.opts.onCollect?.(2);

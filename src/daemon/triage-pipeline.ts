@@ -13,6 +13,7 @@ import type { RevisionStage } from "../triage/revision-stage.js";
 import { triageMessages } from "../triage/triage-messages.js";
 import type { RevisionResult, TriageResult } from "../triage/triage-result.js";
 import { Semaphore } from "./semaphore.js";
+import { StageWorker } from "./stage-worker.js";
 
 /**
  * What the daemon needs from the triage pipeline: the lead's
@@ -54,9 +55,11 @@ export async function loadTriagePipeline(config: Config, log: Logger, opts: { st
     if (!s) sems.set(name, (s = new Semaphore(limits[name] ?? 1)));
     return s;
   };
-  const stages: RevisionStage[] = (await defaultStages(config)).map((st) =>
-    st.name in limits ? { ...st, run: (input) => sem(st.name).run(() => st.run(input)) } : st,
-  );
+  const worker = new StageWorker({ idleMs: config.daemon.stageWorker.idleMs, log });
+  const inWorker = new Set<string>(config.daemon.stageWorker.stages);
+  const stages: RevisionStage[] = (await defaultStages(config))
+    .map((st) => (inWorker.has(st.name) ? worker.wrap(st) : st))
+    .map((st) => (st.name in limits ? { ...st, run: (input) => sem(st.name).run(() => st.run(input)) } : st));
   // octokit only in a daemon that publishes: it is a few MB of code an idle daemon would carry.
   const publisher = config.github.enabled ? await (await import("../github/create-publisher.js")).createPublisher(config.github, { log }) : null;
   const commandCtx = opts.store ? storeCommandContext(opts.store) : null;

@@ -2,7 +2,22 @@ import type { Config } from "../config/config.js";
 import type { RevisionStage, StageInput, StageOutput } from "./revision-stage.js";
 
 /**
- * A stage whose module is imported on its first run, not when the pipeline is built: the
+ * When a default stage has nothing to do: the same test each stage makes first (and answers
+ * null), known here so that neither its module nor a worker to run it has to be loaded.
+ */
+const applies: Record<string, (input: StageInput) => boolean> = {
+  balance: (input) => Boolean(input.mirror),
+  sim: (input) => input.config.sim.enabled,
+  qemu: (input) => input.config.qemu.enabled,
+};
+
+/** Whether the default stage `name` would do anything for this input (unknown stages: yes). */
+export function stageApplies(name: string, input: StageInput): boolean {
+  return applies[name]?.(input) ?? true;
+}
+
+/**
+ * A stage whose module is imported on its first real run, not when the pipeline is built: the
  * daemon keeps running for months, and tree-sitter, the simulator and the QEMU driver should
  * only take memory in a process that actually needs them.
  */
@@ -12,6 +27,7 @@ function lazyStage(name: string, needsAppliedTree: boolean, load: () => Promise<
     name,
     needsAppliedTree,
     async run(input: StageInput): Promise<StageOutput | null> {
+      if (!stageApplies(name, input)) return null;
       stage ??= load().then((s) => {
         if (s.name !== name || s.needsAppliedTree !== needsAppliedTree) throw new Error(`stage ${s.name} does not match its lazy entry ${name}`);
         return s;
