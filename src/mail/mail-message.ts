@@ -61,7 +61,8 @@ export interface MailMessage {
    * Set by ingest (not by parseMessage) on a fully parsed message that cannot post work: a
    * reply, a forward, or a subject without a patch or pull tag. What the series builder reads
    * from such a body is computed at parse time and the body is dropped (`text` is "", attachments
-   * keep their metadata but no `text`, `raw` is null): 100k list messages then fit in memory.
+   * keep their metadata but no `text`; `raw` stays as parseMessage decided, null unless the mail
+   * carries an unquoted diff or a diff attachment): 100k list messages then fit in memory.
    * Absent: `text` is the body as parsed (or "" for a light message, see `bodyParsed`).
    */
   digest?: MailDigest;
