@@ -31,6 +31,19 @@ describe("irqtriage sim", () => {
     expect(v[0]?.trace[0]).toMatch(/^1\. dev1 plug: /);
   });
 
+  it("--threads 1 and --threads 2 give the same run; other values are a usage error", async () => {
+    const argv = ["sim", "--semantics", "mainline", "--devices", "5", "--lines", "2", "--rounds", "2", "--no-symmetry", "--json"];
+    const one = await run([...argv, "--threads", "1"]);
+    const two = await run([...argv, "--threads", "2"]);
+    expect(one.code).toBe(1);
+    const strip = (out: string): unknown => ({ ...(JSON.parse(out) as Record<string, unknown>), seconds: 0 });
+    expect((JSON.parse(one.out) as { states: number }).states).toBeGreaterThan(16_384);
+    expect(strip(two.out)).toEqual(strip(one.out));
+    const bad = await run([...argv, "--threads", "3"]);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/--threads must be 1 or 2/);
+  });
+
   it("exits 0 when clean, with and without symmetry reduction", async () => {
     for (const extra of [[], ["--no-symmetry"]]) {
       const r = await run(["sim", "--semantics", "ppc-kref", "--devices", "3", "--lines", "2", "--rounds", "2", "--json", ...extra]);
