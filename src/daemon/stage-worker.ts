@@ -69,6 +69,11 @@ export class StageWorker {
     return this.worker !== null;
   }
 
+  /** The helper's pid, or null. */
+  get pid(): number | null {
+    return this.worker?.pid ?? null;
+  }
+
   /**
    * `stage`, run in the worker when it has something to do (stageApplies) and the worker entry
    * exists; otherwise in this thread as before.
@@ -81,7 +86,22 @@ export class StageWorker {
     };
   }
 
-  run(stage: string, input: StageInput): Promise<StageOutput | null> {
+  /**
+   * Run one stage in the helper. If the helper itself dies under it (killed, out of memory),
+   * the stage runs once more in a new helper: that is not the stage's verdict on the series,
+   * and a reply without the section would be sent for good.
+   */
+  async run(stage: string, input: StageInput): Promise<StageOutput | null> {
+    try {
+      return await this.runOnce(stage, input);
+    } catch (err) {
+      if (!(err instanceof HelperGone) || input.signal?.aborted) throw err;
+      input.log.warn({ err: err.message, stage }, "stage worker died; running the stage again in a new one");
+      return this.runOnce(stage, input);
+    }
+  }
+
+  private runOnce(stage: string, input: StageInput): Promise<StageOutput | null> {
     const { log, signal, ...data } = input;
     signal?.throwIfAborted();
     const worker = this.ensure();
@@ -115,7 +135,7 @@ export class StageWorker {
       const req: StageWorkerRequest = { id, stage, level: log.level, input: data };
       try {
         worker.send(req, (err) => {
-          if (err) this.pending.get(id)?.reject(err);
+          if (err) this.pending.get(id)?.reject(new HelperGone(`stage worker unreachable: ${err.message}`));
         });
       } catch (err) {
         // Not cloneable (a function in the input): a programming error, reported as the stage's.
@@ -136,12 +156,12 @@ export class StageWorker {
     // (or aborted) had its requests failed by stop() already.
     w.on("error", (err) => {
       this.opts.log.error({ err }, "stage worker failed");
-      if (this.worker === w) this.failAll(err);
+      if (this.worker === w) this.failAll(new HelperGone(`stage worker failed: ${err.message}`));
     });
     w.on("exit", (code, sig) => {
       if (this.worker !== w) return;
       this.worker = null;
-      this.failAll(new Error(`stage worker exited (${sig ?? `code ${code}`})`));
+      this.failAll(new HelperGone(`stage worker exited (${sig ?? `code ${code}`})`));
     });
     this.worker = w;
     this.opts.log.debug({ pid: w.pid }, "stage worker started");
@@ -209,6 +229,11 @@ export class StageWorker {
     clearTimeout(t);
     this.opts.log.debug({ pid: w.pid }, "stage worker exited");
   }
+}
+
+/** The helper process ended under a running stage (not an error of the stage itself). */
+class HelperGone extends Error {
+  override name = "HelperGone";
 }
 
 /** The compiled helper next to this module; from TypeScript sources (tests), the one in dist/. */

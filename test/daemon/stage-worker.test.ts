@@ -101,6 +101,26 @@ describe("stage worker (helper process)", () => {
     }
   }, 60_000);
 
+  it("runs the stage again in a new helper when the helper dies under it", async () => {
+    const lines: string[] = [];
+    const log = pino({ level: "warn" }, { write: (l: string) => void lines.push(l) });
+    const worker = new StageWorker({ idleMs: 60_000, log: silentLogger() });
+    try {
+      const diff = "--- a/kernel/irq/irqdomain.c\n+++ b/kernel/irq/irqdomain.c\n@@ -1,1 +1,1 @@\n-\tirq_dispose_mapping(virq);\n+\tirq_dispose_mapping(virq); /* x */\n";
+      const expected = await worker.run("sim", input({ diffs: [diff] }));
+      await worker.stop();
+      const pending = worker.run("sim", input({ diffs: [diff], log }));
+      const pid = worker.pid;
+      expect(pid).not.toBeNull();
+      process.kill(pid as number, "SIGKILL");
+      expect(untimed(await pending)).toEqual(untimed(expected));
+      expect(worker.pid).not.toBe(pid);
+      expect(lines.some((l) => /stage worker died; running the stage again/.test(l))).toBe(true);
+    } finally {
+      await worker.stop();
+    }
+  }, 60_000);
+
   it("reports a stage's error by name and message", async () => {
     const worker = new StageWorker({ idleMs: 60_000, log: silentLogger() });
     try {
