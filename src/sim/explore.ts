@@ -117,9 +117,9 @@ class Visited {
 /**
  * Breadth-first exploration of every interleaving of plug, probe (success and each failure
  * point), unplug and re-plug, up to `model.rounds` plugs per device. BFS order makes the first
- * witness of each property a shortest counterexample. States are expanded in batches that never
- * cross a BFS layer; a batch's successors are then looked up in generation order, so a run with
- * a second thread visits the same states in the same order as one without.
+ * witness of each property a shortest counterexample. States are expanded in batches; a batch's
+ * successors are then looked up in generation order, so the states are numbered as in a
+ * one-by-one search, and a run with a second thread visits the same states in the same order.
  */
 export function explore(model: CompiledModel, opts: ExploreOptions = {}): Exploration {
   const symmetry = opts.symmetry ?? true;
@@ -163,15 +163,15 @@ export function explore(model: CompiledModel, opts: ExploreOptions = {}): Explor
     return out;
   };
   try {
-    let layerEnd = store.count;
     for (let lo = 0; !v.truncated; ) {
-      if (lo === layerEnd) {
-        // The next layer is known only when every batch of this one has been looked up.
+      if (lo === store.count) {
+        // Every state found so far is expanded: the batch in flight may add more.
         lookUpPrevious();
         if (v.truncated || lo === store.count) break;
-        layerEnd = store.count;
       }
-      const hi = Math.min(layerEnd, lo + BATCH_STATES);
+      // The arena order is the BFS queue, so any run of states already in it can be expanded,
+      // across layer boundaries too: the order of expansion and insertion stays the same.
+      const hi = Math.min(store.count, lo + BATCH_STATES);
       if (!asked && opts.worker && store.count >= PARALLEL_FROM) {
         asked = true;
         worker = opts.worker(model, symmetry);
