@@ -30,9 +30,12 @@ export interface IdleCollectorOptions {
  * Gives memory back after a busy period. A burst leaves tens of MB of garbage in the heap and
  * a young generation grown to its 32 MB maximum, which V8 keeps resident as long as the daemon
  * is idle (it does not collect without allocation). When nothing happened for `quietMs`, this
- * runs a full GC, and `secondAfterMs` later a second one: V8 shrinks the young generation only
- * in a collection that sees a low allocation rate over its last seconds, which the first one,
- * right after the burst, does not. Any activity (`touch()` or `busy()`) starts over.
+ * runs a full GC twice, and `secondAfterMs` later once more: V8 shrinks the young generation
+ * only in a collection that sees a low allocation rate over the seconds since the previous
+ * one, and it counts the young objects the previous collection moved to the old generation as
+ * allocation. The first collection moves the burst's last survivors; the second, right after
+ * it, moves nothing, so the one `secondAfterMs` later sees the true (idle) rate and shrinks.
+ * Any activity (`touch()` or `busy()`) starts over.
  */
 export class IdleCollector {
   private lastActivity: number;
@@ -62,6 +65,7 @@ export class IdleCollector {
     if (!this.gc || this.stage === 2) return;
     const t = this.now();
     if (this.stage === 0 && t - this.lastActivity >= (this.opts.quietMs ?? 1_000)) {
+      this.gc();
       this.gc();
       this.stage = 1;
       this.firstAt = t;
