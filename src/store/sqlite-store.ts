@@ -86,9 +86,11 @@ export class SqliteStore implements Store {
 
   /**
    * Prepared statements by SQL text. better-sqlite3 keeps each statement's compiled program
-   * (a few KB of native memory that V8 does not see) until the JS object is garbage collected;
-   * preparing per call left hundreds of thousands of them waiting for a major GC in a burst of
-   * mail, which fragmented the malloc heap for good. Bounded: a few queries have variable IN lists.
+   * (~4 KB of native memory that V8 does not see) until the JS object is garbage collected;
+   * preparing per call left tens of thousands of them waiting for a major GC in a burst of
+   * mail, and the malloc heap they grew is not given back (10,000 messages ingested: 43 MB of
+   * glibc heap before, 7 MB with reuse, and twice as fast). Bounded: a few queries have
+   * variable IN lists.
    */
   private readonly statements = new Map<string, Database.Statement>();
 
