@@ -252,9 +252,24 @@ protocol imap {
     const c = this.client();
     c.on("error", () => undefined);
     await c.connect();
+    // The daemon has the mailbox selected (IDLE) meanwhile; under load Dovecot sometimes answers
+    // the DELETE or CREATE with "Command failed". An admin rebuilding it would try again.
+    const exists = async (): Promise<boolean> => (await c.list()).some((m) => m.path === mailbox);
+    const retry = async (what: string, op: () => Promise<unknown>, done: () => Promise<boolean>): Promise<void> => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await op();
+          return;
+        } catch (e) {
+          if (await done()) return;
+          if (attempt >= 5) throw new Error(`${what} ${mailbox} failed 5 times: ${(e as Error).message}`);
+          await new Promise((r) => setTimeout(r, 300 * attempt));
+        }
+      }
+    };
     try {
-      await c.mailboxDelete(mailbox);
-      await c.mailboxCreate(mailbox);
+      await retry("DELETE", () => c.mailboxDelete(mailbox), async () => !(await exists()));
+      await retry("CREATE", () => c.mailboxCreate(mailbox), exists);
     } finally {
       await c.logout().catch(() => undefined);
     }
