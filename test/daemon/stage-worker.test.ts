@@ -1,42 +1,32 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { demoSeries, type DemoSeries } from "../support/demo-series.js";
 import { pino, type Logger } from "pino";
 import type { Config } from "../../src/config/config.js";
-import { validateConfig } from "../../src/config/validate-config.js";
 import { StageWorker } from "../../src/daemon/stage-worker.js";
 import { GitMirror } from "../../src/kernel/git-mirror.js";
 import { silentLogger } from "../../src/log/logger.js";
-import { ingest } from "../../src/mail/ingest.js";
 import type { MailMessage } from "../../src/mail/mail-message.js";
 import { loadRelevanceRules } from "../../src/patch/load-relevance-rules.js";
-import { fixturesDir, rulesDir } from "../../src/package-root.js";
+import { rulesDir } from "../../src/package-root.js";
 import { defaultStages } from "../../src/triage/default-stages.js";
-import { ensureDemoMirror } from "../../src/triage/ensure-demo-mirror.js";
 import type { StageInput } from "../../src/triage/revision-stage.js";
 import { triageMessages, type TriageRun } from "../../src/triage/triage-messages.js";
 
 // The daemon runs the simulation (and optionally the balance analysis) in a helper process
 // that exits when idle, so the memory those stages churn through goes back to the OS. The
 // helper must be invisible in the results: same output, same errors, same logs.
-let state: string;
+let demo: DemoSeries;
 let config: Config;
 let messages: MailMessage[];
 let mirror: GitMirror;
 
 beforeAll(async () => {
-  state = await mkdtemp(path.join(os.tmpdir(), "irqtriage-stage-worker-"));
-  const v = validateConfig({ stateDir: state });
-  if (!v.ok) throw new Error(v.problems.join("; "));
-  config = v.config;
-  mirror = new GitMirror({ path: await ensureDemoMirror(path.join(fixturesDir, "kernel-tree"), path.join(state, "mirror")) });
-  messages = [];
-  for await (const m of ingest([path.join(fixturesDir, "mail", "series")])) if (!("error" in m)) messages.push(m);
+  demo = await demoSeries("irqtriage-stage-worker-");
+  ({ config, messages, mirror } = demo);
 }, 120_000);
 
 afterAll(async () => {
-  await rm(state, { recursive: true, force: true });
+  await demo.close();
 });
 
 async function triage(worker: StageWorker | null, log: Logger = silentLogger()): Promise<TriageRun> {

@@ -1,41 +1,31 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { demoSeries, type DemoSeries } from "../support/demo-series.js";
 import type { IgnoreRecord } from "../../src/commands/command-context.js";
 import type { Config } from "../../src/config/config.js";
-import { validateConfig } from "../../src/config/validate-config.js";
 import type { Publisher, RevisionToPublish } from "../../src/github/publisher.js";
 import { GitMirror } from "../../src/kernel/git-mirror.js";
-import { ingest } from "../../src/mail/ingest.js";
 import type { MailMessage } from "../../src/mail/mail-message.js";
 import { silentLogger } from "../../src/log/logger.js";
 import { loadRelevanceRules } from "../../src/patch/load-relevance-rules.js";
-import { fixturesDir, rulesDir } from "../../src/package-root.js";
+import { rulesDir } from "../../src/package-root.js";
 import { defaultStages } from "../../src/triage/default-stages.js";
-import { ensureDemoMirror } from "../../src/triage/ensure-demo-mirror.js";
 import { triageMessages, type TriageRun } from "../../src/triage/triage-messages.js";
 
 // The later stages on the demo series, with the real mapping-balance analysis and simulation:
 // v1 of "demo drivers: dispose IRQ mappings on remove" turns pci-demo-phb's never-disposed
 // shared INTx mapping into a per-device dispose (the RFC 2/2 mistake).
-let state: string;
+let demo: DemoSeries;
 let config: Config;
 let messages: MailMessage[];
 let mirror: GitMirror;
 
 beforeAll(async () => {
-  state = await mkdtemp(path.join(os.tmpdir(), "irqtriage-stages-"));
-  const v = validateConfig({ stateDir: state });
-  if (!v.ok) throw new Error(v.problems.join("; "));
-  config = v.config;
-  mirror = new GitMirror({ path: await ensureDemoMirror(path.join(fixturesDir, "kernel-tree"), path.join(state, "mirror")) });
-  messages = [];
-  for await (const m of ingest([path.join(fixturesDir, "mail", "series")])) if (!("error" in m)) messages.push(m);
+  demo = await demoSeries("irqtriage-stages-");
+  ({ config, messages, mirror } = demo);
 }, 120_000);
 
 afterAll(async () => {
-  await rm(state, { recursive: true, force: true });
+  await demo.close();
 });
 
 async function triage(extra: Partial<Parameters<typeof triageMessages>[1]> = {}): Promise<TriageRun> {
