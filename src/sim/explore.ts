@@ -3,7 +3,7 @@ import { createExpander, FLAG_LEAK, VIA_SHIFT, type CandidateBatch } from "./exp
 import { PROP_BITS, type Recorder, type SimMachine } from "./sim-machine.js";
 import { pack, unpack } from "./state-packing.js";
 import { StateStore } from "./state-store.js";
-import { PROPERTIES, type PropertyName } from "./sim-types.js";
+import { PROPERTIES, type PropertyName, type SimOptions } from "./sim-types.js";
 
 /** Where the first (shortest) violation of a property was seen. */
 export type Witness =
@@ -39,14 +39,8 @@ export interface BatchWorker {
   close(): void;
 }
 
-export interface ExploreOptions {
-  symmetry?: boolean;
-  maxStates?: number;
-  pastViolations?: boolean;
-  exact?: boolean;
-  /** Called once when the run passes PARALLEL_FROM states; null = stay in this thread. */
-  worker?: (model: CompiledModel, symmetry: boolean) => BatchWorker | null;
-}
+/** `worker` is called once, when the run passes PARALLEL_FROM states. */
+export type ExploreOptions = Pick<SimOptions, "symmetry" | "maxStates" | "pastViolations" | "exact" | "worker">;
 
 const LEAK_BIT = PROP_BITS.leak;
 const ALL_PROPS = PROPERTIES.reduce((m, p) => m | PROP_BITS[p], 0);
