@@ -3,6 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BAD_PATCH_FIXTURES } from "../support/bad-patch-fixtures.js";
 import { ingest, type IngestItem } from "../../src/mail/ingest.js";
 import type { MailMessage } from "../../src/mail/mail-message.js";
 import { checkPatchSafety } from "../../src/patch/check-patch-safety.js";
@@ -58,14 +59,7 @@ describe("bad input fixtures (fixtures/mail/bad)", () => {
   });
 
   it("hostile patches are yielded as messages with their raw bytes, and check-patch-safety refuses each", () => {
-    const expected: Record<string, string> = {
-      "05-absolute-path.eml": "absolute-path",
-      "06-dotdot-path.eml": "dot-dot",
-      "07-dotgit-path.eml": "git-dir",
-      "08-symlink-mode.eml": "symlink",
-      "09-submodule-mode.eml": "submodule",
-      "10-binary-patch.eml": "binary",
-    };
+    const expected = BAD_PATCH_FIXTURES;
     for (const [file, kind] of Object.entries(expected)) {
       const m = msgFor(items, file)!;
       expect(m.bodyParsed, file).toBe(true);

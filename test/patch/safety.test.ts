@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { BAD_PATCH_FIXTURES } from "../support/bad-patch-fixtures.js";
 import { checkPatchSafety } from "../../src/patch/check-patch-safety.js";
 import { unquoteGitPath } from "../../src/patch/unquote-git-path.js";
 
@@ -167,14 +168,7 @@ describe("checkPatchSafety on the bad-input fixture mails (fixtures/mail/bad)", 
     const raw = readFileSync(new URL(name, dir), "utf8");
     return raw.slice(raw.indexOf("\n\n") + 2);
   };
-  const expected: Record<string, string> = {
-    "05-absolute-path.eml": "absolute-path",
-    "06-dotdot-path.eml": "dot-dot",
-    "07-dotgit-path.eml": "git-dir",
-    "08-symlink-mode.eml": "symlink",
-    "09-submodule-mode.eml": "submodule",
-    "10-binary-patch.eml": "binary",
-  };
+  const expected = BAD_PATCH_FIXTURES;
   for (const [name, kind] of Object.entries(expected)) {
     it(`refuses ${name} as ${kind}`, () => {
       const p = checkPatchSafety(body(name), limits);
