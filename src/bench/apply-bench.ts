@@ -3,9 +3,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { applySeries, type SeriesPatchInput } from "../kernel/apply-series.js";
-import { GitMirror } from "../kernel/git-mirror.js";
-import { gitEnv } from "../kernel/run-git.js";
+import { applySeries, type SeriesPatchInput } from "../kernel/io/apply-series.js";
+import { LocalGitMirror } from "../kernel/io/local-git-mirror.js";
+import { gitEnv } from "../kernel/io/run-git.js";
 
 /**
  * `npm run bench -- apply`: applySeries (+ materialize, + dispose) on the Linux 6.1 mirror,
@@ -41,7 +41,7 @@ function smallPatch(mirrorPath: string, tmp: string): Buffer {
 
 export async function bench(log: (line: string) => void): Promise<void> {
   const mirrorPath = execFileSync("bash", [path.join(repoRoot, "scripts", "make-linux-mirror.sh")], { encoding: "utf8" }).trim().split("\n").at(-1)!;
-  const mirror = new GitMirror({ path: mirrorPath });
+  const mirror = new LocalGitMirror({ path: mirrorPath });
   const tmp = mkdtempSync(path.join(os.tmpdir(), "irqtriage-apply-bench-"));
   try {
     const cases: Array<[string, Buffer]> = [];

@@ -8,9 +8,9 @@ import { ImapFlow } from "imapflow";
 import { validateConfig } from "../config/validate-config.js";
 import { startDaemon } from "../daemon/daemon.js";
 import { smtpSender } from "../daemon/outbox-sender.js";
-import { loadTriagePipeline } from "../daemon/triage-pipeline.js";
+import { buildPipeline } from "../pipeline/build-pipeline.js";
 import { silentLogger } from "../log/logger.js";
-import { SqliteStore } from "../store/sqlite-store.js";
+import { SqliteStore } from "../store/sqlite/sqlite-store.js";
 
 /**
  * `npm run bench -- daemon`: the daemon against a real Dovecot (Debian's dovecot-imapd) and a
@@ -245,7 +245,7 @@ export async function bench(log: (line: string) => void): Promise<void> {
   const config = res.config;
   const logger = silentLogger();
   const store = SqliteStore.open(config.stateDir);
-  const pipeline = await loadTriagePipeline(config, logger);
+  const pipeline = (await buildPipeline({ config, log: logger, daemon: true })).run;
   const start = () =>
     startDaemon({
       config,

@@ -5,7 +5,7 @@
  */
 import { pathToFileURL } from "node:url";
 import path from "node:path";
-import { ingest } from "../mail/ingest.js";
+import { ingest } from "../mail/io/ingest.js";
 import type { MailMessage } from "../mail/mail-message.js";
 
 interface StageModules {
@@ -26,7 +26,7 @@ async function loadStages(): Promise<StageModules> {
   };
   const series = await tryImport("../mail/build-series.js");
   const judge = await tryImport("../patch/judge-relevance.js");
-  const load = await tryImport("../patch/load-relevance-rules.js");
+  const load = await tryImport("../patch/io/load-relevance-rules.js");
   const out: StageModules = {};
   if (typeof series?.["buildSeries"] === "function") out.buildSeries = series["buildSeries"] as StageModules["buildSeries"] & object;
   if (typeof judge?.["judgeRelevance"] === "function") out.judgeRelevance = judge["judgeRelevance"] as StageModules["judgeRelevance"] & object;

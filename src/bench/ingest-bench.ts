@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { simpleParser } from "mailparser";
 import { generateLkmlMbox } from "./generate-lkml-mbox.js";
-import { readMail } from "../mail/sources/read-mail.js";
+import { readMail } from "../mail/io/read-mail.js";
 
 const run = promisify(execFile);
 

@@ -4,9 +4,9 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { silentLogger } from "../log/logger.js";
-import { buildKernel } from "../qemu/build-kernel.js";
-import { loadScenarios } from "../qemu/load-scenarios.js";
-import { runQemuCheck } from "../qemu/run-qemu-check.js";
+import { buildKernel } from "../qemu/io/build-kernel.js";
+import { loadScenarios } from "../qemu/io/load-scenarios.js";
+import { runQemuCheck } from "../qemu/io/run-qemu-check.js";
 
 /**
  * `npm run bench -- qemu`: boot to the guest's first report, each plug/unplug cycle, and the

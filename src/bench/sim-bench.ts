@@ -6,8 +6,8 @@
  */
 import { buildSharedLsi } from "../sim/build-shared-lsi.js";
 import { simulate } from "../sim/simulate.js";
-import { loadSimRules } from "../sim-io/load-sim-rules.js";
-import { startBatchWorker } from "../sim-io/start-batch-worker.js";
+import { loadSimRules } from "../sim/io/load-sim-rules.js";
+import { startBatchWorker } from "../sim/io/start-batch-worker.js";
 
 export async function bench(log: (line: string) => void): Promise<void> {
   const rules = await loadSimRules();

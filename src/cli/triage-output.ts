@@ -1,6 +1,6 @@
 import path from "node:path";
 import type { Config } from "../config/config.js";
-import type { RunTriageOutcome } from "../triage/run-triage.js";
+import type { RunTriageOutcome } from "../pipeline/run-triage.js";
 import { optString } from "./args.js";
 import type { ParsedArgs } from "./cli-command.js";
 

@@ -1,47 +1,17 @@
-import type { CommandsConfig } from "../commands/commands-config.js";
-import type { GithubConfig } from "../github/github-config.js";
-import type { DaemonConfig, ImapConfig, SmtpConfig } from "../daemon/daemon-config.js";
-import type { QemuConfig } from "../qemu/qemu-config.js";
-import type { SimConfig } from "../sim/sim-config.js";
+import type { FromSchema } from "json-schema-to-ts";
+import type { configSchema } from "./schema.js";
 
 /**
- * The typed configuration. Every section has defaults so that `npm start` runs with no file.
- * Secrets never live here: they come from the environment (see README, "Configuration").
+ * The typed configuration, derived from the schema (defaults make every key present after
+ * validation). Secrets never live here: they come from the environment (README, "Configuration").
  */
-export interface Config {
-  /** Folder for SQLite state, worktrees and the default outbox. */
-  stateDir: string;
-  /** Where reply .eml files are written; default `<stateDir>/outbox`. */
-  outbox: string | null;
-  mirror: MirrorConfig;
-  limits: LimitsConfig;
-  reply: ReplyConfig;
-  commands: CommandsConfig;
-  github: GithubConfig;
-  imap: ImapConfig;
-  smtp: SmtpConfig;
-  daemon: DaemonConfig;
-  qemu: QemuConfig;
-  sim: SimConfig;
-}
+export type Config = FromSchema<typeof configSchema>;
 
-export interface MirrorConfig {
-  /** Local git repository used as the kernel mirror; null means "do not apply". */
-  path: string | null;
-  /** Branch (or any rev) used as the base when a series names no usable base-commit. */
-  branch: string;
-}
-
-export interface LimitsConfig {
-  /** Largest patch (one message's diff) that is given to git, in bytes. */
-  maxPatchBytes: number;
-  /** Largest message that is parsed at all, in bytes; larger ones are recorded as errors. */
-  maxMessageBytes: number;
-}
-
-export interface ReplyConfig {
-  /** From: of replies. */
-  from: string;
-  /** Only reply when the series is relevant (quiet by policy). */
-  onlyRelevant: boolean;
-}
+export type { CommandsConfig, RateLimitRule, TreeConfig } from "./sections/commands.js";
+export type { LimitsConfig, MirrorConfig, ReplyConfig } from "./sections/core.js";
+export type { DaemonConfig } from "./sections/daemon.js";
+export type { GithubConfig } from "./sections/github.js";
+export type { ImapConfig } from "./sections/imap.js";
+export type { QemuConfig } from "./sections/qemu.js";
+export type { SimConfig } from "./sections/sim.js";
+export type { SmtpConfig } from "./sections/smtp.js";

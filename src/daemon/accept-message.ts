@@ -5,7 +5,7 @@ import { scanHeaders } from "../mail/header-scan.js";
 import type { MailMessage } from "../mail/mail-message.js";
 import { headerRecord, parseMessage, syntheticMsgid } from "../mail/parse-message.js";
 import type { Checkpoint, IngestOutcome, Store } from "../store/store.js";
-import { looksLikeCommandMail } from "../commands/inspect-command-mail.js";
+import { looksLikeCommandMail } from "../mail-commands/io/inspect-command-mail.js";
 import { classifyMail, type MailFilter } from "./classify-mail.js";
 import type { DaemonMetrics } from "./daemon-metrics.js";
 

@@ -2,30 +2,33 @@ import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
 import type { Logger } from "pino";
 import type { Config } from "../config/config.js";
-import { scanHeaders } from "../mail/header-scan.js";
-import { readMail } from "../mail/sources/read-mail.js";
+import { FileSource } from "../mail/io/file-source.js";
+import { ImapSource, type ImapEndpoint } from "../mail/io/imap-source.js";
 import type { Store } from "../store/store.js";
+import type { IncomingMail, MailSource } from "../types/mail-source.js";
 import { InputError } from "../errors.js";
 import { acceptMessage, type AcceptContext } from "./accept-message.js";
 import { mailFilter } from "./classify-mail.js";
 import { DaemonMetrics } from "./daemon-metrics.js";
 import { startHealthServer } from "./health-server.js";
 import { IdleCollector } from "./idle-collector.js";
-import { ImapFollower, type ImapEndpoint } from "./imap-follower.js";
-import { JobRunner } from "./job-runner.js";
+import { JobRunner, type JobHandler } from "./job-runner.js";
 import { OutboxSender, type MailSender } from "./outbox-sender.js";
+import { runTestJob } from "./run-test-job.js";
 import { runTriageJob } from "./run-triage-job.js";
-import type { TriagePipeline } from "./triage-pipeline.js";
-import type { CommandProcessor } from "../commands/create-command-processor.js";
+import type { TriagePipeline } from "../pipeline/build-pipeline.js";
+import type { CommandProcessor } from "../mail-commands/io/create-command-processor.js";
 
 export interface DaemonOptions {
   config: Config;
   store: Store;
   log: Logger;
-  /** The triage pipeline (default: the lead's triageMessages, see triage-pipeline.ts). */
+  /** The triage pipeline (pipeline/build-pipeline.ts; tests may pass a small one). */
   pipeline: TriagePipeline;
   /** IMAP server to follow (config.imap.mailboxes), or null. */
   imap: ImapEndpoint | null;
+  /** Further mail sources (beside IMAP and daemon.files), e.g. the lore archives. */
+  sources?: MailSource[];
   /** Where replies go; null leaves them pending in the outbox. */
   sender: MailSender | null;
   /** Answers `#irqtriage` command mails (src/commands); null = command mails are just mail. */
@@ -64,10 +67,81 @@ export function ownerAlive(owner: string, me: string): boolean {
   }
 }
 
+/** The mail sources of a daemon: one per IMAP mailbox, the local files, and any given ones. */
+function mailSources(opts: DaemonOptions, metrics: DaemonMetrics): MailSource[] {
+  const { config, store, log } = opts;
+  const out: MailSource[] = [];
+  if (opts.imap) {
+    for (const mailbox of config.imap.mailboxes) {
+      out.push(
+        new ImapSource({
+          endpoint: opts.imap,
+          mailbox,
+          checkpoints: store,
+          pollIntervalMs: config.imap.pollIntervalMs,
+          reconnectMinMs: config.imap.reconnectMinMs,
+          reconnectMaxMs: config.imap.reconnectMaxMs,
+          log,
+          events: {
+            connected: (mb, up) => metrics.imapConnected.set({ mailbox: mb }, up ? 1 : 0),
+            reconnect: (mb) => metrics.imapReconnects.inc({ mailbox: mb }),
+            activity: (mb, at) => metrics.lastImapActivity.set({ mailbox: mb }, at / 1000),
+          },
+        }),
+      );
+    }
+  }
+  if (config.daemon.files.length) {
+    // Re-read every poll; Message-ID dedup makes re-reading free of side effects.
+    const known = (msgid: string) => store.hasMessage(msgid);
+    out.push(new FileSource({ paths: config.daemon.files, maxMessageBytes: config.limits.maxMessageBytes, pollIntervalMs: config.imap.pollIntervalMs, known, log }));
+  }
+  out.push(...(opts.sources ?? []));
+  return out;
+}
+
+/** The job kinds the daemon runs, each with its handler. */
+function jobHandlers(opts: DaemonOptions, c: { metrics: DaemonMetrics; now: () => number; sender: OutboxSender | null }): Record<string, JobHandler> {
+  const { config, store } = opts;
+  const { metrics, now, sender } = c;
+  return {
+    triage: async ({ job, log: jlog, signal }) => {
+      const retest = Array.isArray(job.payload["retest"]) ? (job.payload["retest"] as unknown[]).map(String) : [];
+      const out = await runTriageJob(job.key, retest, {
+        store,
+        pipeline: opts.pipeline,
+        config,
+        log: jlog,
+        metrics,
+        signal,
+        now,
+        ...(opts.commands ? { isQuiet: (l: string) => opts.commands?.isQuiet(l) ?? Promise.resolve(false) } : {}),
+      });
+      if (out.queued.length) sender?.wake();
+    },
+    test: async ({ job, log: jlog, signal }) => {
+      const out = await runTestJob(job.payload, { store, pipeline: opts.pipeline, config, log: jlog, signal, now });
+      if (out.queued.length) sender?.wake();
+    },
+    command: async ({ job, log: jlog }) => {
+      const stored = await store.getMessage(job.key);
+      if (!stored || !opts.commands) return;
+      const raw = stored.message.raw;
+      if (!raw) throw new InputError("command mail stored without its raw bytes", job.key);
+      const out = await opts.commands.process({ msg: stored.message, raw });
+      jlog.info({ status: out.status, sender: out.sender, commands: out.records.length }, "command mail handled");
+      if (!out.reply) return;
+      // The answer goes through the outbox like any reply: once per command mail (its key).
+      const rec = await store.recordTriage({ root: stored.root, results: [], replies: [out.reply], retest: null, now: now() });
+      if (rec.queued.length) sender?.wake();
+    },
+  };
+}
+
 /**
- * Starts the long-running daemon: mail sources (IMAP mailboxes, local files) → store → triage
- * jobs → outbox → SMTP, plus the health/metrics endpoint. Everything durable is in the store,
- * so the process can die at any point and a restart carries on.
+ * Starts the long-running daemon: mail sources (IMAP mailboxes, local files, ...) → store →
+ * triage jobs → outbox → SMTP, plus the health/metrics endpoint. Everything durable is in the
+ * store, so the process can die at any point and a restart carries on.
  */
 export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
   const { config, store, log } = opts;
@@ -80,43 +154,15 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
 
   const filter = mailFilter(config.reply.from, config.daemon.ignoreFrom, config.daemon.ignoreHeaders);
   const acceptCtx: AcceptContext = { store, config, filter, log, metrics, now };
-
-  const sender = opts.sender
-    ? new OutboxSender({ store, sender: opts.sender, envelopeFrom: (/<([^>]+)>/.exec(config.reply.from)?.[1] ?? config.reply.from).trim(), cfg: config.daemon.outbox, log, metrics, now })
-    : null;
+  const envelopeFrom = (/<([^>]+)>/.exec(config.reply.from)?.[1] ?? config.reply.from).trim();
+  const sender = opts.sender ? new OutboxSender({ store, sender: opts.sender, envelopeFrom, cfg: config.daemon.outbox, log, metrics, now }) : null;
 
   const runner = new JobRunner({
     store,
     owner: me,
-    handlers: {
-      triage: async ({ job, log: jlog, signal }) => {
-        const retest = Array.isArray(job.payload["retest"]) ? (job.payload["retest"] as unknown[]).map(String) : [];
-        const out = await runTriageJob(job.key, retest, {
-          store,
-          pipeline: opts.pipeline,
-          config,
-          log: jlog,
-          metrics,
-          signal,
-          now,
-          ...(opts.commands ? { isQuiet: (l: string) => opts.commands?.isQuiet(l) ?? Promise.resolve(false) } : {}),
-        });
-        if (out.queued.length) sender?.wake();
-      },
-      command: async ({ job, log: jlog }) => {
-        const stored = await store.getMessage(job.key);
-        if (!stored || !opts.commands) return;
-        const raw = stored.message.raw;
-        if (!raw) throw new InputError("command mail stored without its raw bytes", job.key);
-        const out = await opts.commands.process({ msg: stored.message, raw });
-        jlog.info({ status: out.status, sender: out.sender, commands: out.records.length }, "command mail handled");
-        if (!out.reply) return;
-        // The answer goes through the outbox like any reply: once per command mail (its key).
-        const rec = await store.recordTriage({ root: stored.root, results: [], replies: [out.reply], retest: null, now: now() });
-        if (rec.queued.length) sender?.wake();
-      },
-    },
-    limits: { ...config.daemon.concurrency, command: 1 },
+    handlers: jobHandlers(opts, { metrics, now, sender }),
+    // Each job kind has its own limit (daemon.concurrency); command mails one at a time.
+    limits: { triage: config.daemon.concurrency.triage, test: config.daemon.concurrency.test, command: 1 },
     leaseMs: config.daemon.leaseMs,
     maxAttempts: config.daemon.maxAttempts,
     backoffMs: config.daemon.backoffMs,
@@ -134,60 +180,33 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
     },
   });
 
-  const followers: ImapFollower[] = [];
-  if (opts.imap) {
-    for (const mailbox of config.imap.mailboxes) {
-      followers.push(
-        new ImapFollower({
-          endpoint: opts.imap,
-          mailbox,
-          store,
-          pollIntervalMs: config.imap.pollIntervalMs,
-          reconnectMinMs: config.imap.reconnectMinMs,
-          reconnectMaxMs: config.imap.reconnectMaxMs,
-          log,
-          metrics,
-          onMessage: async (raw, where) => {
-            collector.touch();
-            const out = await acceptMessage(acceptCtx, raw, { mailbox: where.mailbox, uid: where.uid, source: `${where.mailbox};UID=${where.uid}`, checkpoint: where.checkpoint });
-            if (out.jobId !== null) runner.wake();
-          },
-        }),
-      );
-    }
-  }
-
-  // Local files: re-read every poll; Message-ID dedup makes re-reading free of side effects.
-  let filesTimer: NodeJS.Timeout | null = null;
-  let filesBusy: Promise<void> | null = null;
+  const sources = mailSources(opts, metrics);
   let stopping = false;
-  const readFiles = async (): Promise<void> => {
-    const paths = config.daemon.files;
-    for await (const m of readMail(paths, { maxMessageBytes: config.limits.maxMessageBytes, onError: (e) => log.warn({ error: e }, "mail file problem") })) {
-      if (stopping) return;
-      const head = scanHeaders(m.raw);
-      if (head.msgid && (await store.hasMessage(head.msgid))) continue;
-      collector.touch();
-      const out = await acceptMessage(acceptCtx, m.raw, { mailbox: "files", uid: null, source: m.source, checkpoint: null });
-      if (out.jobId !== null) runner.wake();
-    }
-  };
-  const scheduleFiles = (): void => {
-    if (stopping || !config.daemon.files.length) return;
-    filesBusy = readFiles()
-      .catch((err: unknown) => log.error({ err }, "reading mail files failed"))
-      .finally(() => {
-        filesBusy = null;
-        if (!stopping) filesTimer = setTimeout(scheduleFiles, config.imap.pollIntervalMs);
-      });
+  const sink = async (mail: IncomingMail): Promise<void> => {
+    if (stopping) return;
+    collector.touch();
+    const out = await acceptMessage(acceptCtx, mail.raw, { mailbox: mail.mailbox, uid: mail.uid, source: mail.source, checkpoint: mail.checkpoint });
+    if (out.jobId !== null) runner.wake();
   };
 
   const health = async (): Promise<{ ok: boolean } & Record<string, unknown>> => {
     const queue = await store.queueCounts();
-    const imap = followers.map((f) => ({ mailbox: f.key, connected: f.connected, lastActivity: f.lastActivity ? new Date(f.lastActivity).toISOString() : null }));
+    const pending = await store.outboxCount("pending");
+    // The gauges are set here too, so /metrics and /healthz always agree (also without SMTP).
     for (const [state, n] of Object.entries(queue)) metrics.queueDepth.set({ state }, n);
-    const ok = followers.every((f) => f.connected) && !stopping;
-    return { ok, imap, queue, outboxPending: await store.outboxCount("pending"), messages: await store.messageCount() };
+    metrics.outboxPending.set(pending);
+    const src = sources.map((s) => s.health());
+    const smtp = sender ? sender.health() : null;
+    const ok = src.every((s) => s.ok) && (smtp?.ok ?? true) && !stopping;
+    return {
+      ok,
+      sources: src,
+      imap: src.filter((s) => s.kind === "imap").map((s) => ({ mailbox: s.key, connected: s.ok, lastActivity: s.lastActivity })),
+      smtp,
+      queue,
+      outboxPending: pending,
+      messages: await store.messageCount(),
+    };
   };
 
   let http: Awaited<ReturnType<typeof startHealthServer>> | null = null;
@@ -202,9 +221,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
   runner.start();
   sender?.start();
   collector.start();
-  for (const f of followers) f.start();
-  scheduleFiles();
-  log.info({ owner: me, mailboxes: followers.map((f) => f.key), files: config.daemon.files, smtp: Boolean(sender) }, "daemon started");
+  for (const s of sources) s.start(sink);
+  log.info({ owner: me, sources: sources.map((s) => s.key), smtp: Boolean(sender) }, "daemon started");
 
   return {
     metrics,
@@ -214,9 +232,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
       stopping = true;
       clearInterval(gauges);
       collector.stop();
-      if (filesTimer) clearTimeout(filesTimer);
-      await Promise.all(followers.map((f) => f.stop()));
-      await filesBusy;
+      await Promise.all(sources.map((s) => s.stop()));
       await runner.stop(config.daemon.shutdownGraceMs);
       await sender?.stop();
       await http?.close();

@@ -1,6 +1,7 @@
 import SMTPConnection from "nodemailer/lib/smtp-connection/index.js";
 import type { Logger } from "pino";
-import type { DaemonConfig, SmtpConfig } from "./daemon-config.js";
+import type { DaemonConfig } from "../config/sections/daemon.js";
+import type { SmtpConfig } from "../config/sections/smtp.js";
 import type { DaemonMetrics } from "./daemon-metrics.js";
 import type { OutboxEntry, Store } from "../store/store.js";
 
@@ -164,6 +165,8 @@ export class OutboxSender {
   /** Consecutive failures to get an SMTP session, and when to try again (backoff). */
   private readyFailures = 0;
   private notBefore = 0;
+  private lastReadyError: string | null = null;
+  private lastSentAt = 0;
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
   private busy: Promise<void> | null = null;
@@ -245,7 +248,9 @@ export class OutboxSender {
         try {
           await this.opts.sender.ready();
           this.readyFailures = 0;
+          this.lastReadyError = null;
         } catch (err) {
+          this.lastReadyError = (err as Error).message;
           const delay = Math.min(cfg.retryMs * 2 ** Math.min(this.readyFailures++, 5), 300_000);
           this.notBefore = this.now() + delay;
           log.warn({ err: (err as Error).message, retryInMs: delay }, "SMTP not reachable; replies wait in the outbox");
@@ -257,6 +262,7 @@ export class OutboxSender {
           await this.opts.sender.send(e, this.opts.envelopeFrom);
           await store.markSent(e.key, this.now(), "smtp");
           this.opts.metrics?.repliesSent.inc();
+          this.lastSentAt = this.now();
           sent++;
           log.info({ key: e.key, messageId: e.messageId, to: e.to }, "reply sent");
         } catch (err) {
@@ -278,6 +284,15 @@ export class OutboxSender {
     }
     if (this.opts.metrics) this.opts.metrics.outboxPending.set(await store.outboxCount("pending"));
     return { sent, failed };
+  }
+
+  /** For /healthz: whether the SMTP server took our last session, and when a reply last left. */
+  health(): { ok: boolean; lastSent: string | null; error?: string } {
+    return {
+      ok: this.readyFailures === 0,
+      lastSent: this.lastSentAt ? new Date(this.lastSentAt).toISOString() : null,
+      ...(this.lastReadyError ? { error: this.lastReadyError } : {}),
+    };
   }
 
   /** Whether replies are being sent right now (the daemon's idle detection). */

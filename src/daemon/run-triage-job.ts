@@ -1,10 +1,12 @@
 import type { Logger } from "pino";
 import type { Config } from "../config/config.js";
-import type { OutgoingReply } from "../report/outgoing-reply.js";
+import type { OutgoingReply } from "../types/outgoing-reply.js";
+import type { TriagePipeline } from "../pipeline/build-pipeline.js";
+import type { TriageRun } from "../pipeline/triage-messages.js";
 import type { Store } from "../store/store.js";
-import type { RevisionResult } from "../triage/triage-result.js";
+import type { StageRecord } from "../types/stage.js";
+import type { RevisionResult } from "../types/triage-result.js";
 import type { DaemonMetrics } from "./daemon-metrics.js";
-import type { PipelineRun, TriagePipeline } from "./triage-pipeline.js";
 
 export interface TriageJobDeps {
   store: Store;
@@ -26,15 +28,9 @@ export interface TriageJobOutcome {
   deferredUntil: number | null;
 }
 
-/** Reply key → the revision, from the pipeline's own list or "<lineage>#v<version>". */
-function revisionsByKey(run: PipelineRun): Map<string, { lineage: string; revision: RevisionResult }> {
-  const map = new Map<string, { lineage: string; revision: RevisionResult }>();
-  if (run.revisions) {
-    for (const r of run.revisions) map.set(r.key, { lineage: r.lineage, revision: r.result });
-    return map;
-  }
-  for (const s of run.result.series) for (const r of s.revisions) map.set(`${s.lineage}#v${r.version}`, { lineage: s.lineage, revision: r });
-  return map;
+/** Reply key → the revision and its stage records. */
+function revisionsByKey(run: TriageRun): Map<string, { lineage: string; revision: RevisionResult; stages: readonly StageRecord[] }> {
+  return new Map(run.revisions.map((r) => [r.key, { lineage: r.lineage, revision: r.result, stages: r.stages }]));
 }
 
 /**
@@ -71,6 +67,7 @@ export async function runTriageJob(root: string, retest: string[], deps: TriageJ
   const run = await deps.pipeline(triageable, { config, log, skip, ...(deps.signal ? { signal: deps.signal } : {}) });
   deps.metrics?.stageDuration.observe({ stage: "pipeline", outcome: "done" }, (now() - started) / 1000);
   const byKey = revisionsByKey(run);
+  for (const r of run.revisions) for (const st of r.stages) deps.metrics?.stageDuration.observe({ stage: st.stage, outcome: st.status }, st.durationMs / 1000);
 
   const replies: OutgoingReply[] = [];
   const skipped: { key: string; why: string }[] = [];

@@ -1,6 +1,7 @@
 import { pino } from "pino";
-import { defaultStages } from "../triage/default-stages.js";
-import type { RevisionStage } from "../triage/revision-stage.js";
+import { LocalGitMirror } from "../kernel/io/local-git-mirror.js";
+import { defaultStage } from "../pipeline/stage-registry.js";
+import type { PipelineStage } from "../pipeline/stage-registry.js";
 import type { StageWorkerReply, StageWorkerRequest } from "./stage-worker.js";
 
 /**
@@ -15,17 +16,19 @@ const port = { postMessage: (m: StageWorkerReply): void => void process.send?.(m
 process.on("SIGINT", () => undefined);
 process.on("SIGTERM", () => undefined);
 process.on("disconnect", () => process.exit(0));
-let stages: Promise<Map<string, RevisionStage>> | null = null;
+// One instance per stage for the life of the helper (the balance stage caches its scan).
+const stages = new Map<string, PipelineStage | null>();
 
 process.on("message", (req: StageWorkerRequest) => {
   void (async () => {
     const send = (reply: StageWorkerReply): void => port.postMessage(reply);
     try {
-      stages ??= defaultStages(req.input.config).then((all) => new Map(all.map((s) => [s.name, s])));
-      const stage = (await stages).get(req.stage);
+      if (!stages.has(req.stage)) stages.set(req.stage, defaultStage(req.stage));
+      const stage = stages.get(req.stage);
       if (!stage) throw new Error(`no stage "${req.stage}" in the stage worker`);
       const log = pino({ level: req.level, base: null, timestamp: false }, { write: (line: string) => send({ type: "log", id: req.id, line }) });
-      const output = await stage.run({ ...req.input, log });
+      const mirror = req.input.mirror ? new LocalGitMirror({ path: req.input.mirror, log }) : null;
+      const output = await stage.run({ ...req.input, mirror, log });
       send({ type: "done", id: req.id, output });
     } catch (err) {
       const e = err instanceof Error ? err : new Error(String(err));

@@ -4,11 +4,14 @@ import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { pino, type Logger } from "pino";
 import { packageRoot } from "../package-root.js";
-import { stageApplies } from "../triage/default-stages.js";
-import type { RevisionStage, StageInput, StageOutput } from "../triage/revision-stage.js";
+import type { PipelineStage } from "../pipeline/stage-registry.js";
+import type { StageInput, StageOutput } from "../types/stage.js";
 
-/** What crosses to the worker: the stage input without the logger and the signal. */
-export type WorkerStageInput = Omit<StageInput, "log" | "signal">;
+/**
+ * What crosses to the worker: plain data. The logger and the signal stay here; the mirror port
+ * crosses as its path and the helper opens its own (hardened git on the same repository).
+ */
+export type WorkerStageInput = Omit<StageInput<unknown>, "log" | "signal" | "mirror"> & { mirror: string | null };
 
 export interface StageWorkerRequest {
   id: number;
@@ -78,11 +81,10 @@ export class StageWorker {
    * `stage`, run in the worker when it has something to do (stageApplies) and the worker entry
    * exists; otherwise in this thread as before.
    */
-  wrap(stage: RevisionStage): RevisionStage {
+  wrap(stage: PipelineStage): PipelineStage {
     return {
-      name: stage.name,
-      needsAppliedTree: stage.needsAppliedTree,
-      run: (input) => (this.available && stageApplies(stage.name, input) ? this.run(stage.name, input) : stage.run(input)),
+      ...stage,
+      run: (input) => (this.available && stage.applies(input) ? this.run(stage.name, input) : stage.run(input)),
     };
   }
 
@@ -91,7 +93,7 @@ export class StageWorker {
    * the stage runs once more in a new helper: that is not the stage's verdict on the series,
    * and a reply without the section would be sent for good.
    */
-  async run(stage: string, input: StageInput): Promise<StageOutput | null> {
+  async run(stage: string, input: StageInput<unknown>): Promise<StageOutput | null> {
     try {
       return await this.runOnce(stage, input);
     } catch (err) {
@@ -101,8 +103,9 @@ export class StageWorker {
     }
   }
 
-  private runOnce(stage: string, input: StageInput): Promise<StageOutput | null> {
-    const { log, signal, ...data } = input;
+  private runOnce(stage: string, input: StageInput<unknown>): Promise<StageOutput | null> {
+    const { log, signal, mirror, ...rest } = input;
+    const data: WorkerStageInput = { ...rest, mirror: mirror?.path ?? null };
     signal?.throwIfAborted();
     const worker = this.ensure();
     const id = this.nextId++;

@@ -1,13 +1,4 @@
-/** One finding as the mirror shows it (the analysis/sim/QEMU findings mapped by the pipeline). */
-export interface PublishFinding {
-  id: string;
-  severity: "problem" | "notice" | "info";
-  title: string;
-  detail?: string;
-  /** Path in the tree and line, for a check-run annotation. */
-  path?: string;
-  line?: number;
-}
+import type { Finding } from "../types/finding.js";
 
 /** A triaged revision, ready to mirror. */
 export interface RevisionToPublish {
@@ -22,7 +13,7 @@ export interface RevisionToPublish {
   head: string;
   /** The base the series was applied to (for the PR text). */
   base: string | null;
-  findings: PublishFinding[];
+  findings: Finding[];
   /** "suppressed: <id> (ignored by X on v2: reason)" lines from applyIgnores. */
   suppressed?: string[];
   /** Where the series can be read (lore link), if known. */

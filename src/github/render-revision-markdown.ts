@@ -1,4 +1,5 @@
-import type { PublishFinding, RevisionToPublish } from "./publisher.js";
+import type { Finding } from "../types/finding.js";
+import type { RevisionToPublish } from "./publisher.js";
 
 const icon = { problem: "❌", notice: "⚠️", info: "ℹ️" } as const;
 const order = { problem: 0, notice: 1, info: 2 } as const;
@@ -16,7 +17,7 @@ export function escapeMarkdown(s: string): string {
 
 export type Conclusion = "success" | "neutral" | "failure";
 
-export function conclusionOf(findings: readonly PublishFinding[]): Conclusion {
+export function conclusionOf(findings: readonly Finding[]): Conclusion {
   if (findings.some((f) => f.severity === "problem")) return "failure";
   if (findings.some((f) => f.severity === "notice")) return "neutral";
   return "success";
@@ -47,8 +48,8 @@ export function renderRevisionMarkdown(rev: RevisionToPublish, marker: string): 
   } else {
     lines.push("| | Finding | What | Where |", "|---|---|---|---|");
     for (const f of findings) {
-      const where = f.path ? `\`${f.path.replace(/`/g, "")}${f.line ? `:${f.line}` : ""}\`` : "";
-      lines.push(`| ${icon[f.severity]} | \`${f.id}\` | ${escapeMarkdown(f.title)} | ${where} |`);
+      const where = f.file ? `\`${f.file.replace(/`/g, "")}${f.line ? `:${f.line}` : ""}\`` : "";
+      lines.push(`| ${icon[f.severity]} | \`${f.id}\` | ${escapeMarkdown(f.summary)} | ${where} |`);
     }
     const detailed = findings.filter((f) => f.detail);
     for (const f of detailed) {

@@ -1,4 +1,4 @@
-import type { GitMirror } from "./git-mirror.js";
+import type { GitMirror } from "../types/git-mirror.js";
 import { IRQ_SECTIONS, parseMaintainers, sectionMaintainerAddresses } from "./parse-maintainers.js";
 
 /**

@@ -1,6 +1,6 @@
 import { ExternalError } from "../errors.js";
 import { chooseBase, isCommitId, type BaseChoice } from "./choose-base.js";
-import type { GitMirror } from "./git-mirror.js";
+import type { GitMirror } from "../types/git-mirror.js";
 
 /**
  * Looks the series' `base-commit:` trailer and the configured branch up in the mirror and lets

@@ -1,6 +1,6 @@
 import { extractPatch, quotesDiff, type ExtractedPatch } from "../patch/extract-patch.js";
 import { parseBaseInfo, parseReplyTrailers, trailerFromSender } from "../patch/parse-trailers.js";
-import type { TrailerRef } from "../triage/triage-result.js";
+import type { TrailerRef } from "../types/triage-result.js";
 import { buildThreads, type ThreadNode } from "./build-threads.js";
 import { addressKey, formatAddress } from "./format-address.js";
 import { defaultLineageOptions, linkLineage, type LineageOptions } from "./link-lineage.js";

@@ -1,4 +1,4 @@
-import type { TrailerRef } from "../triage/triage-result.js";
+import type { TrailerRef } from "../types/triage-result.js";
 import type { ExtractedPatch, PullRequest } from "../patch/extract-patch.js";
 import type { Address, MailMessage } from "./mail-message.js";
 import type { ParsedSubject } from "./parse-subject.js";

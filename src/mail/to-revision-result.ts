@@ -1,4 +1,4 @@
-import type { RevisionResult } from "../triage/triage-result.js";
+import type { RevisionResult } from "../types/triage-result.js";
 import { formatAddress } from "./format-address.js";
 import type { Revision } from "./series-types.js";
 

@@ -1,4 +1,4 @@
-import type { ReportSection } from "../report/report-section.js";
+import type { ReportSection } from "../types/report-section.js";
 import { plotCountsAscii, plotCountsSvg, type CountSeries } from "./plot-counts.js";
 import type { QemuCheckResult } from "./qemu-check-result.js";
 

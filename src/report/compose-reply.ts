@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { Address } from "../mail/mail-message.js";
-import type { OutgoingReply } from "./outgoing-reply.js";
-import type { ReportSection } from "./report-section.js";
+import type { OutgoingReply } from "../types/outgoing-reply.js";
+import type { ReportSection } from "../types/report-section.js";
 import { wrapText } from "./wrap-text.js";
 
 /** The message the reply answers (a cover letter, or patch 1 of a series without one). */

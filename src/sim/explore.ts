@@ -26,7 +26,7 @@ const BATCH_STATES = 8192;
 const PARALLEL_FROM = 16_384;
 
 /**
- * Generates batches in another thread (src/sim-io/start-batch-worker.ts). The explorer submits
+ * Generates batches in another thread (src/sim/io/start-batch-worker.ts). The explorer submits
  * part of batch b + 1 before it looks up batch b, so generation and lookup overlap; results come
  * back in submission order and are identical to local expansion, so the run is the same.
  */

@@ -153,7 +153,7 @@ export interface SimOptions {
   /** Clock for `seconds`; default performance.now. */
   now?: () => number;
   /**
-   * Starts a second thread for large runs (src/sim-io/start-batch-worker.ts); absent = one
+   * Starts a second thread for large runs (src/sim/io/start-batch-worker.ts); absent = one
    * thread. The result is the same either way.
    */
   worker?: (model: CompiledModel, symmetry: boolean) => BatchWorker | null;

@@ -5,7 +5,7 @@ import { applySemanticsChange, detectSemanticsChange } from "./detect-semantics-
 import { detectSemantics, effectiveSemantics, formatEvidence, type Evidence } from "./detect-semantics.js";
 import { renderSimSection } from "./render-sim-section.js";
 import { scenarioFromFindings } from "./scenario-from-findings.js";
-import type { SimConfig } from "./sim-config.js";
+import type { SimConfig } from "../config/sections/sim.js";
 import type { ScenarioSpec, SimOptions, SimRules } from "./sim-types.js";
 
 export interface SimulatePatchInput {

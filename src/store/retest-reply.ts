@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { OutgoingReply } from "../report/outgoing-reply.js";
+import type { OutgoingReply } from "../types/outgoing-reply.js";
 
 /**
  * A reply for a revision that was answered before, asked for again by a maintainer

@@ -5,7 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { packageRoot } from "../../src/package-root.js";
-import type { RevisionResult, TriageResult } from "../../src/triage/triage-result.js";
+import type { RevisionResult, TriageResult } from "../../src/types/triage-result.js";
 
 // Acceptance of issue #2 through the real CLI: `irqtriage run <corpus> --mirror <linux 6.1> --json`
 // must reproduce the facts of ../shared/corpus/genirq-refcount-2020/README.md, including the

@@ -5,7 +5,7 @@ import { buildSeries } from "../../src/mail/build-series.js";
 import type { Lineage, Revision, SeriesSet } from "../../src/mail/series-types.js";
 import { toRevisionResult } from "../../src/mail/to-revision-result.js";
 import { judgePatchRelevance, judgeRelevance } from "../../src/patch/judge-relevance.js";
-import { loadRelevanceRules } from "../../src/patch/load-relevance-rules.js";
+import { loadRelevanceRules } from "../../src/patch/io/load-relevance-rules.js";
 import type { RelevanceRules } from "../../src/patch/relevance-rules.js";
 import { corpusDir, loadEmlDir, repoRoot } from "../mail/series-helpers.js";
 

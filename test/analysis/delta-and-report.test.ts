@@ -260,10 +260,28 @@ describe("balanceStage (pipeline stage)", () => {
     const cfg = validateConfig({});
     if (!cfg.ok) throw new Error(cfg.problems.join("; "));
     const revision = {} as Parameters<ReturnType<typeof balanceStage>["run"]>[0]["revision"];
-    const out = await balanceStage({ rules }).run({ lineage: "l", revision, diffs: [diff], mirror, base, applied, config: cfg.config, log: silentLogger() });
+    const { LocalGitMirror } = await import("../../src/kernel/io/local-git-mirror.js");
+    const head = git(applied, ["rev-parse", "HEAD"]);
+    const out = await balanceStage({ rules }).run({
+      lineage: "l",
+      revision,
+      diffs: [diff],
+      mirror: new LocalGitMirror({ path: mirror }),
+      base,
+      applied: { path: applied, head },
+      facts: {},
+      ignored: new Set(),
+      config: {},
+      stateDir: cfg.config.stateDir,
+      log: silentLogger(),
+    });
     expect(out?.section?.severity).toBe("problem");
     expect(out?.section?.body).toContain("- drivers/foo/foo.c: balanced -> never-disposes");
     expect(out?.section?.body).toContain("removed drivers/foo/foo.c:8 foo_remove()");
     expect(JSON.parse(JSON.stringify(out?.details))).toMatchObject({ changedFiles: [file], core: null, fanout: null });
+    // Its own finding, at the line of the call (the create side: the dispose is gone), and the
+    // classes of the touched units for the simulation.
+    expect(out?.findings).toMatchObject([{ stage: "balance", kind: "new-imbalance", severity: "problem", summary: "drivers/foo/foo.c: balanced -> never-disposes", file, line: 3 }]);
+    expect(out?.facts.touchedClasses).toEqual(["never-disposes"]);
   });
 });

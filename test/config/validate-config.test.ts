@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { loadConfig } from "../../src/config/load-config.js";
+import { loadConfig } from "../../src/config/io/load-config.js";
 import { validateConfig } from "../../src/config/validate-config.js";
 import { ConfigError } from "../../src/errors.js";
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { classifyMail, mailFilter } from "../../src/daemon/classify-mail.js";
 import { parseImapUrl, parseSmtpUrl } from "../../src/daemon/parse-endpoint-url.js";
-import { reconnectDelay } from "../../src/daemon/imap-follower.js";
+import { reconnectDelay } from "../../src/mail/io/imap-source.js";
 import { certainlyNotSent } from "../../src/daemon/outbox-sender.js";
 import { UsageError } from "../../src/errors.js";
 

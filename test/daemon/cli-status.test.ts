@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.js";
 import { applyDaemonOverrides } from "../../src/cli/commands/daemon.js";
-import { SqliteStore } from "../../src/store/sqlite-store.js";
+import { SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
 import { mail, reply, revision } from "../store/mail-fixture.js";
 import { tempDir, testConfig } from "./daemon-harness.js";
 import { captureIO, type CapturedIO } from "../support/cli-io.js";

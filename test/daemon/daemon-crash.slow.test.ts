@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SqliteStore } from "../../src/store/sqlite-store.js";
+import { SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
 import { Dovecot } from "../support/dovecot.js";
 import { SmtpSink } from "../support/smtp-server.js";
 import { chatterMail, onePatchMail, repoRoot, tempDir, waitFor } from "./daemon-harness.js";

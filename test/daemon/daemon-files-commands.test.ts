@@ -1,10 +1,10 @@
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createCommandProcessor } from "../../src/commands/create-command-processor.js";
+import { createCommandProcessor } from "../../src/mail-commands/io/create-command-processor.js";
 import { startDaemon } from "../../src/daemon/daemon.js";
-import { loadTriagePipeline } from "../../src/daemon/triage-pipeline.js";
-import { SqliteStore } from "../../src/store/sqlite-store.js";
+import { buildPipeline } from "../../src/pipeline/build-pipeline.js";
+import { SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
 import { onePatchMail, tempDir, testConfig, testLogger, waitFor } from "./daemon-harness.js";
 
 /**
@@ -53,7 +53,7 @@ describe("daemon on mail files, with command mails", () => {
       config,
       store,
       log,
-      pipeline: await loadTriagePipeline(config, log),
+      pipeline: (await buildPipeline({ config: config, log, daemon: true })).run,
       imap: null,
       sender: null,
       commands: await createCommandProcessor(config, store, log),

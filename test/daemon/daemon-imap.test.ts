@@ -3,8 +3,8 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startDaemon, type DaemonHandle } from "../../src/daemon/daemon.js";
 import { smtpSender } from "../../src/daemon/outbox-sender.js";
-import { loadTriagePipeline, type TriagePipeline } from "../../src/daemon/triage-pipeline.js";
-import { SqliteStore } from "../../src/store/sqlite-store.js";
+import { buildPipeline, type TriagePipeline } from "../../src/pipeline/build-pipeline.js";
+import { SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
 import { Dovecot } from "../support/dovecot.js";
 import { SmtpSink } from "../support/smtp-server.js";
 import { corpusDir, corpusPresent, emlFiles, parseFiles, seriesDir, tempDir, testConfig, testLogger, waitFor } from "./daemon-harness.js";
@@ -51,7 +51,7 @@ beforeAll(async () => {
   [dovecot, smtp] = await Promise.all([Dovecot.start(), SmtpSink.start()]);
   await dovecot.createMailbox(MAILBOX);
   store = SqliteStore.open(state.dir);
-  pipeline = await loadTriagePipeline(config(), log);
+  pipeline = (await buildPipeline({ config: config(), log, daemon: true })).run;
   await start();
 });
 

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { OutboxSender, type MailSender } from "../../src/daemon/outbox-sender.js";
 import { silentLogger } from "../../src/log/logger.js";
-import { SqliteStore } from "../../src/store/sqlite-store.js";
+import { SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
 import type { OutboxEntry } from "../../src/store/store.js";
 import { reply } from "../store/mail-fixture.js";
 import { tempDir } from "./daemon-harness.js";

@@ -1,11 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { runTriageJob } from "../../src/daemon/run-triage-job.js";
 import { JobRunner } from "../../src/daemon/job-runner.js";
-import type { PipelineRun, TriagePipeline } from "../../src/daemon/triage-pipeline.js";
+import type { TriagePipeline } from "../../src/pipeline/build-pipeline.js";
+import type { TriageRun } from "../../src/pipeline/triage-messages.js";
 import { InputError } from "../../src/errors.js";
 import { silentLogger } from "../../src/log/logger.js";
 import type { MailMessage } from "../../src/mail/mail-message.js";
-import { SqliteStore } from "../../src/store/sqlite-store.js";
+import { SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
 import { mail, reply, revision } from "../store/mail-fixture.js";
 import { tempDir, testConfig, waitFor } from "./daemon-harness.js";
 
@@ -17,7 +18,7 @@ const calls: { msgids: string[]; skip: string[] }[] = [];
 const pipeline: TriagePipeline = async (messages: MailMessage[], deps) => {
   calls.push({ msgids: messages.map((m) => m.msgid), skip: [...(deps.skip ?? [])] });
   const patches = messages.filter((m) => /\[PATCH/.test(m.subject) && !/^Re:/i.test(m.subject));
-  const run: PipelineRun = { result: { series: [], errors: [] }, replies: [], revisions: [] };
+  const run: TriageRun = { result: { series: [], errors: [] }, replies: [], revisions: [] };
   const byRoot = new Map<string, MailMessage[]>();
   for (const p of patches) {
     const root = p.references[0] ?? p.msgid;
@@ -30,8 +31,9 @@ const pipeline: TriagePipeline = async (messages: MailMessage[], deps) => {
     const rev = revision(1, ps.map((p) => p.msgid), { missing, relevant: !/NOTRELEVANT/.test(ps[0]?.subject ?? "") });
     const key = `${root}#v1`;
     run.result.series.push({ lineage: root, revisions: [rev] });
-    run.revisions?.push({ key, lineage: root, result: rev });
-    if (!deps.skip?.has(key)) run.replies.push(reply(key, ps[0]?.msgid ?? root));
+    const r = deps.skip?.has(key) ? null : reply(key, ps[0]?.msgid ?? root);
+    run.revisions.push({ key, lineage: root, result: rev, stages: [], findings: [], sections: [], reply: r });
+    if (r) run.replies.push(r);
   }
   return run;
 };

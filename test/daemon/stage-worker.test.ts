@@ -3,14 +3,14 @@ import { demoSeries, type DemoSeries } from "../support/demo-series.js";
 import { pino, type Logger } from "pino";
 import type { Config } from "../../src/config/config.js";
 import { StageWorker } from "../../src/daemon/stage-worker.js";
-import { GitMirror } from "../../src/kernel/git-mirror.js";
+import { LocalGitMirror } from "../../src/kernel/io/local-git-mirror.js";
 import { silentLogger } from "../../src/log/logger.js";
 import type { MailMessage } from "../../src/mail/mail-message.js";
-import { loadRelevanceRules } from "../../src/patch/load-relevance-rules.js";
+import { loadRelevanceRules } from "../../src/patch/io/load-relevance-rules.js";
 import { rulesDir } from "../../src/package-root.js";
-import { defaultStages } from "../../src/triage/default-stages.js";
-import type { StageInput } from "../../src/triage/revision-stage.js";
-import { triageMessages, type TriageRun } from "../../src/triage/triage-messages.js";
+import { defaultStages } from "../../src/pipeline/stage-registry.js";
+import type { StageInput } from "../../src/types/stage.js";
+import { triageMessages, type TriageRun } from "../../src/pipeline/triage-messages.js";
 
 // The daemon runs the simulation (and optionally the balance analysis) in a helper process
 // that exits when idle, so the memory those stages churn through goes back to the OS. The
@@ -18,7 +18,7 @@ import { triageMessages, type TriageRun } from "../../src/triage/triage-messages
 let demo: DemoSeries;
 let config: Config;
 let messages: MailMessage[];
-let mirror: GitMirror;
+let mirror: LocalGitMirror;
 
 beforeAll(async () => {
   demo = await demoSeries("irqtriage-stage-worker-");
@@ -30,7 +30,7 @@ afterAll(async () => {
 });
 
 async function triage(worker: StageWorker | null, log: Logger = silentLogger()): Promise<TriageRun> {
-  const stages = (await defaultStages(config)).map((s) => (worker && (s.name === "balance" || s.name === "sim") ? worker.wrap(s) : s));
+  const stages = defaultStages().map((s) => (worker && (s.name === "balance" || s.name === "sim") ? worker.wrap(s) : s));
   const now = new Date("2026-11-25T12:00:00Z");
   return triageMessages(messages, { config, log, rules: await loadRelevanceRules(rulesDir), mirror, stages, now: () => now });
 }
@@ -38,19 +38,23 @@ async function triage(worker: StageWorker | null, log: Logger = silentLogger()):
 /** Stage details without the timings (seconds, ms), which differ from run to run. */
 function untimed(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(untimed);
-  if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).filter(([k]) => k !== "seconds" && k !== "ms").map(([k, x]) => [k, untimed(x)]));
+  if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).filter(([k]) => k !== "seconds" && k !== "ms" && k !== "durationMs").map(([k, x]) => [k, untimed(x)]));
   return v;
 }
 
-function input(over: Partial<StageInput> = {}): StageInput {
+/** A stage input for the simulation stage (its own config section). */
+function input(over: Partial<StageInput<unknown>> = {}): StageInput<unknown> {
   return {
     lineage: "x@example.org",
-    revision: { relevant: true } as unknown as StageInput["revision"],
+    revision: { relevant: true } as unknown as StageInput<unknown>["revision"],
     diffs: [],
     mirror: null,
     base: null,
     applied: null,
-    config,
+    facts: {},
+    ignored: new Set(),
+    config: config.sim,
+    stateDir: config.stateDir,
     log: silentLogger(),
     ...over,
   };
@@ -146,9 +150,9 @@ describe("stage worker (helper process)", () => {
 
   it("does not start a helper for a stage with nothing to do", async () => {
     const worker = new StageWorker({ idleMs: 60_000, log: silentLogger() });
-    const [balance] = await defaultStages(config);
+    const [balance] = defaultStages();
     if (!balance) throw new Error("no balance stage");
-    expect(await worker.wrap(balance).run(input({ mirror: null }))).toBeNull();
+    expect(await worker.wrap(balance).run(input({ mirror: null, config: {} }))).toBeNull();
     expect(worker.running).toBe(false);
   });
 });

@@ -7,8 +7,8 @@ import { Writable } from "node:stream";
 import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { validateConfig } from "../../src/config/validate-config.js";
-import { createPublisher } from "../../src/github/create-publisher.js";
-import type { GithubConfig } from "../../src/github/github-config.js";
+import { createPublisher } from "../../src/github/io/create-publisher.js";
+import type { GithubConfig } from "../../src/config/sections/github.js";
 import { lineageBranch, lineageKey } from "../../src/github/lineage-branch.js";
 import type { Publisher, RevisionToPublish } from "../../src/github/publisher.js";
 import { FakeGithub } from "../support/fake-github.js";
@@ -47,8 +47,8 @@ function rev(version: number, head: string, extra: Partial<RevisionToPublish> = 
     head,
     base: git(work, "rev-parse", "master"),
     findings: [
-      { id: "never-disposes-4f2a", severity: "problem", title: "probe maps, remove never disposes", path: "drivers/foo.c", line: 1, detail: "create: foo_probe\nrelease: none" },
-      { id: "shared-dispose-1", severity: "notice", title: "dispose of a shared mapping" },
+      { id: "never-disposes-4f2a", stage: "balance", kind: "new-imbalance", severity: "problem", summary: "probe maps, remove never disposes", file: "drivers/foo.c", line: 1, detail: "create: foo_probe\nrelease: none" },
+      { id: "shared-dispose-1", stage: "balance", kind: "new-imbalance", severity: "notice", summary: "dispose of a shared mapping" },
     ],
     link: "https://lore.kernel.org/r/20261120101010.1-author@example.org",
     ...extra,

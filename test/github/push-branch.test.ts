@@ -7,7 +7,7 @@ import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ExternalError } from "../../src/errors.js";
 import { lineageBranch } from "../../src/github/lineage-branch.js";
-import { pushBranch } from "../../src/github/push-branch.js";
+import { pushBranch } from "../../src/github/io/push-branch.js";
 import { silentLogger } from "../../src/log/logger.js";
 
 let dir: string;

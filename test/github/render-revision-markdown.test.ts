@@ -11,8 +11,8 @@ const rev: RevisionToPublish = {
   head: "0".repeat(40),
   base: null,
   findings: [
-    { id: "info-1", severity: "info", title: "fyi" },
-    { id: "p-1", severity: "problem", title: "leak | in table" },
+    { id: "info-1", stage: "balance", kind: "new-imbalance", severity: "info", summary: "fyi" },
+    { id: "p-1", stage: "balance", kind: "new-imbalance", severity: "problem", summary: "leak | in table" },
   ],
 };
 
@@ -30,7 +30,7 @@ describe("renderRevisionMarkdown", () => {
 
   it("derives the conclusion and a short summary", () => {
     expect(conclusionOf(rev.findings)).toBe("failure");
-    expect(conclusionOf([{ id: "n", severity: "notice", title: "" }])).toBe("neutral");
+    expect(conclusionOf([{ id: "n", stage: "balance", kind: "new-imbalance", severity: "notice", summary: "" }])).toBe("neutral");
     expect(conclusionOf([])).toBe("success");
     expect(summaryLine({ ...rev, suppressed: ["x"] })).toBe("irqtriage v2: 1 problem, 0 notices, 1 suppressed");
   });

@@ -4,8 +4,8 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { applySeries } from "../../src/kernel/apply-series.js";
-import { GitMirror } from "../../src/kernel/git-mirror.js";
+import { applySeries } from "../../src/kernel/io/apply-series.js";
+import { LocalGitMirror } from "../../src/kernel/io/local-git-mirror.js";
 import { readIrqMaintainers } from "../../src/kernel/read-irq-maintainers.js";
 import { git, patchMessage, splitMbox, withMessageId } from "./git-fixture.js";
 
@@ -21,7 +21,7 @@ function ensureMirror(): string {
 }
 
 let mirrorPath = "";
-let mirror: GitMirror;
+let mirror: LocalGitMirror;
 let tmp = "";
 let before = "";
 
@@ -38,7 +38,7 @@ function registeredUnder(dir: string): string[] {
 
 beforeAll(() => {
   mirrorPath = ensureMirror();
-  mirror = new GitMirror({ path: mirrorPath });
+  mirror = new LocalGitMirror({ path: mirrorPath });
   tmp = mkdtempSync(path.join(os.tmpdir(), "irqtriage-linux-"));
   before = mirrorState();
 });

@@ -1,8 +1,8 @@
 import { chmodSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { applySeries, type SeriesPatchInput } from "../../src/kernel/apply-series.js";
-import { GitMirror } from "../../src/kernel/git-mirror.js";
+import { applySeries, type SeriesPatchInput } from "../../src/kernel/io/apply-series.js";
+import { LocalGitMirror } from "../../src/kernel/io/local-git-mirror.js";
 import { cFile, makeRepo, patchMessage, splitMbox, withMessageId, type TempRepo } from "./git-fixture.js";
 
 const limits = { maxPatchBytes: 1024 * 1024 };
@@ -49,7 +49,7 @@ describe("applySeries", () => {
     const { repo, base, patches } = setup();
     const before = mirrorState(repo);
     const stateDir = path.join(repo.root, "state");
-    const mirror = new GitMirror({ path: repo.dir });
+    const mirror = new LocalGitMirror({ path: repo.dir });
     const applied = await applySeries({ mirror, stateDir, patches, baseCommit: null, branch: "master", limits, name: "lineage@x v2" });
 
     expect(applied.result).toEqual({
@@ -85,7 +85,7 @@ describe("applySeries", () => {
     // The branch moves on in a way that does not conflict; the trailer must still win.
     repo.write("README", "hello again\n");
     const tip = repo.commit("readme");
-    const mirror = new GitMirror({ path: repo.dir });
+    const mirror = new LocalGitMirror({ path: repo.dir });
     const stateDir = path.join(repo.root, "state");
     for (const trailer of [base, base.slice(0, 12)]) {
       const a = await applySeries({ mirror, stateDir, patches, baseCommit: trailer, branch: "master", limits, name: "t" });
@@ -108,7 +108,7 @@ describe("applySeries", () => {
     repo.write("kernel/irq/bar.c", repo.read("kernel/irq/bar.c").replace("\tint v11 = 11;\n\tirq = irq_create_mapping(NULL, 0);\n\tirq_dispose_mapping(irq);\n\treturn 0;\n}\n", "\tint v11 = 11;\n\tirq = irq_create_mapping(NULL, 0);\n\tirq_dispose_mapping(irq);\n\treturn -22;\n}\n"));
     const tip = repo.commit("bar: return -EINVAL");
     const before = mirrorState(repo);
-    const mirror = new GitMirror({ path: repo.dir });
+    const mirror = new LocalGitMirror({ path: repo.dir });
     const stateDir = path.join(repo.root, "state");
     const a = await applySeries({ mirror, stateDir, patches, baseCommit: null, branch: "master", limits, name: "t" });
 
@@ -136,7 +136,7 @@ describe("applySeries", () => {
     other.commit("bar: extra returns 7");
     const raw = withMessageId(splitMbox(other.git(["format-patch", "--stdout", "-1"]))[0]!, "x@example.org");
     const message = patchMessage(raw, "x@example.org");
-    const a = await applySeries({ mirror: new GitMirror({ path: repo.dir }), stateDir: path.join(repo.root, "state"), patches: [{ index: 1, message }], baseCommit: null, branch: "master", limits, name: "t" });
+    const a = await applySeries({ mirror: new LocalGitMirror({ path: repo.dir }), stateDir: path.join(repo.root, "state"), patches: [{ index: 1, message }], baseCommit: null, branch: "master", limits, name: "t" });
     expect(a.result.status).toBe("failed");
     expect(a.failure?.errors.join("\n")).toMatch(/could not build fake ancestor|sha1 information is lacking/);
     expect(a.result.failed).toEqual({
@@ -164,7 +164,7 @@ describe("applySeries", () => {
     rmSync(ran, { recursive: true });
     mkdirSync(ran);
 
-    const mirror = new GitMirror({ path: repo.dir });
+    const mirror = new LocalGitMirror({ path: repo.dir });
     const a = await applySeries({ mirror, stateDir: path.join(repo.root, "state"), patches, baseCommit: null, branch: "master", limits, name: "t" });
     expect(a.result.status).toBe("applied");
     await a.dispose();
@@ -176,7 +176,7 @@ describe("applySeries", () => {
     const evil = patches[1]!.message.raw!.toString("utf8").replaceAll("kernel/irq/bar.c", "../../etc/bar.c");
     const bad = { ...patches[1]!, message: patchMessage(Buffer.from(evil), "p2@example.org") };
     const stateDir = path.join(repo.root, "state");
-    const mirror = new GitMirror({ path: repo.dir });
+    const mirror = new LocalGitMirror({ path: repo.dir });
     const a = await applySeries({ mirror, stateDir, patches: [patches[0]!, bad], baseCommit: null, branch: "master", limits, name: "t" });
     expect(a.result.status).toBe("skipped");
     expect(a.result.failed).toBeNull();
@@ -197,7 +197,7 @@ describe("applySeries", () => {
     const mime = `${head}\nContent-Type: multipart/mixed; boundary="b1"\n\n--b1\nContent-Type: text/plain\n\nsee attachment\n\n--b1\nContent-Type: application/octet-stream\nContent-Transfer-Encoding: base64\n\n${b64}\n--b1--\n`;
     const p = { index: 1, message: { ...patchMessage(Buffer.from(mime), "p1@example.org"), text: "see attachment\n" } };
     const stateDir = path.join(repo.root, "state");
-    const a = await applySeries({ mirror: new GitMirror({ path: repo.dir }), stateDir, patches: [p], baseCommit: null, branch: "master", limits, name: "t" });
+    const a = await applySeries({ mirror: new LocalGitMirror({ path: repo.dir }), stateDir, patches: [p], baseCommit: null, branch: "master", limits, name: "t" });
     expect(a.result.status).toBe("skipped");
     expect(a.unsafe[0]?.problems.map((x) => x.kind)).toContain("git-dir");
     expect(readdirSync(path.join(stateDir, "worktrees"))).toEqual([]);
@@ -212,7 +212,7 @@ describe("applySeries", () => {
     repo.commit("a: two\n\nFrom Mon Jan  1 00:00:00 2001 this line looks like an mbox separator.\n>From quoted too.\n");
     const raw = splitMbox(repo.git(["format-patch", "--stdout", "-1"]))[0]!;
     repo.git(["reset", "-q", "--hard", base]);
-    const mirror = new GitMirror({ path: repo.dir });
+    const mirror = new LocalGitMirror({ path: repo.dir });
     const a = await applySeries({ mirror, stateDir: path.join(repo.root, "state"), patches: [{ index: 1, message: patchMessage(raw, "m@x") }], baseCommit: null, branch: "master", limits, name: "t" });
     expect(a.result.status).toBe("applied");
     expect(repo.git(["log", "-1", "--format=%B", a.commits[0]!])).toContain("From Mon Jan  1 00:00:00 2001 this line looks like an mbox separator.\n>From quoted too.");
@@ -221,7 +221,7 @@ describe("applySeries", () => {
 
   it("skips with a reason when the branch is not in the mirror or there is nothing to apply", async () => {
     const { repo, patches } = setup();
-    const mirror = new GitMirror({ path: repo.dir });
+    const mirror = new LocalGitMirror({ path: repo.dir });
     const stateDir = path.join(repo.root, "state");
     const a = await applySeries({ mirror, stateDir, patches, baseCommit: null, branch: "no-such-branch", limits, name: "t" });
     expect(a.result).toMatchObject({ status: "skipped", base: null });

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { chooseBase, isCommitId } from "../../src/kernel/choose-base.js";
-import { GitMirror } from "../../src/kernel/git-mirror.js";
+import { LocalGitMirror } from "../../src/kernel/io/local-git-mirror.js";
 import { resolveBase } from "../../src/kernel/resolve-base.js";
 import { makeRepo, type TempRepo } from "./git-fixture.js";
 
@@ -55,7 +55,7 @@ describe("resolveBase on a real repository", () => {
     const first = repo.git(["rev-parse", "HEAD"]).trim();
     repo.write("x", "2\n");
     const tip = repo.commit("two");
-    const m = new GitMirror({ path: repo.dir });
+    const m = new LocalGitMirror({ path: repo.dir });
     expect(await resolveBase(m, { baseCommit: first, branch: "master" })).toMatchObject({ base: first, source: "base-commit" });
     expect(await resolveBase(m, { baseCommit: first.slice(0, 8), branch: "master" })).toMatchObject({ base: first, source: "base-commit" });
     expect(await resolveBase(m, { baseCommit: "f".repeat(40), branch: "master" })).toMatchObject({ base: tip, source: "branch" });

@@ -1,13 +1,13 @@
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { GitMirror, isSafeRev } from "../../src/kernel/git-mirror.js";
+import { LocalGitMirror, isSafeRev } from "../../src/kernel/io/local-git-mirror.js";
 import { makeRepo, type TempRepo } from "./git-fixture.js";
 
 let repo: TempRepo | null = null;
 afterEach(() => repo?.cleanup());
 
-describe("GitMirror", () => {
+describe("LocalGitMirror", () => {
   it("answers hasCommit, resolve, describe, readFile and changedFiles", async () => {
     repo = makeRepo({ "kernel/irq/irqdomain.c": "int a;\n", "bin.dat": "" });
     repo.git(["tag", "v1"]);
@@ -16,7 +16,7 @@ describe("GitMirror", () => {
     repo.write("drivers/x.c", "x\n");
     writeFileSync(path.join(repo.dir, "bin.dat"), Buffer.from([0x00, 0xff, 0xfe, 0x80]));
     const tip = repo.commit("two");
-    const m = new GitMirror({ path: repo.dir });
+    const m = new LocalGitMirror({ path: repo.dir });
 
     expect(await m.hasCommit(v1)).toBe(true);
     expect(await m.hasCommit(v1.slice(0, 7))).toBe(true);

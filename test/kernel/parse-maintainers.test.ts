@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
-import { GitMirror } from "../../src/kernel/git-mirror.js";
+import { LocalGitMirror } from "../../src/kernel/io/local-git-mirror.js";
 import { addressOf, parseMaintainers, sectionMaintainerAddresses } from "../../src/kernel/parse-maintainers.js";
 import { readIrqMaintainers } from "../../src/kernel/read-irq-maintainers.js";
 import { makeRepo, type TempRepo } from "./git-fixture.js";
@@ -86,7 +86,7 @@ describe("readIrqMaintainers", () => {
   it("reads the committed MAINTAINERS of the mirror, not the checkout", async () => {
     repo = makeRepo({ MAINTAINERS: TEXT });
     repo.write("MAINTAINERS", TEXT.replace("IRQCHIP DRIVERS\n", "IRQCHIP DRIVERS\nM:\tIntruder <evil@example.org>\n"));
-    const m = new GitMirror({ path: repo.dir });
+    const m = new LocalGitMirror({ path: repo.dir });
     const addrs = await readIrqMaintainers(m);
     expect(addrs).toContain("tglx@linutronix.de");
     expect(addrs).not.toContain("evil@example.org");
@@ -94,6 +94,6 @@ describe("readIrqMaintainers", () => {
 
   it("is empty when there is no MAINTAINERS file", async () => {
     repo = makeRepo({ README: "x\n" });
-    expect(await readIrqMaintainers(new GitMirror({ path: repo.dir }))).toEqual([]);
+    expect(await readIrqMaintainers(new LocalGitMirror({ path: repo.dir }))).toEqual([]);
   });
 });

@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { ExternalError } from "../../src/errors.js";
-import { gitEnv, runGit } from "../../src/kernel/run-git.js";
+import { gitEnv, runGit } from "../../src/kernel/io/run-git.js";
 import { makeRepo, type TempRepo } from "./git-fixture.js";
 
 const repos: TempRepo[] = [];

@@ -2,10 +2,10 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { applySeries, type SeriesPatchInput } from "../../src/kernel/apply-series.js";
-import { GitMirror } from "../../src/kernel/git-mirror.js";
-import { cleanupStaleWorktrees } from "../../src/kernel/cleanup-stale-worktrees.js";
-import { createWorktree, markerPath } from "../../src/kernel/worktree.js";
+import { applySeries, type SeriesPatchInput } from "../../src/kernel/io/apply-series.js";
+import { LocalGitMirror } from "../../src/kernel/io/local-git-mirror.js";
+import { cleanupStaleWorktrees } from "../../src/kernel/io/cleanup-stale-worktrees.js";
+import { createWorktree, markerPath } from "../../src/kernel/io/worktree.js";
 import { makeRepo, patchMessage, splitMbox, withMessageId, type TempRepo } from "./git-fixture.js";
 
 // applySeries checks out only the files a series touches (sparse worktree); these tests prove
@@ -68,10 +68,10 @@ function series(repo: TempRepo, base: string, edits: Array<[string, () => void]>
   return { patches, tree };
 }
 
-function setup(): { repo: TempRepo; base: string; mirror: GitMirror; stateDir: string } {
+function setup(): { repo: TempRepo; base: string; mirror: LocalGitMirror; stateDir: string } {
   const repo = makeRepo(files);
   repos.push(repo);
-  return { repo, base: repo.git(["rev-parse", "HEAD"]).trim(), mirror: new GitMirror({ path: repo.dir }), stateDir: path.join(repo.root, "state") };
+  return { repo, base: repo.git(["rev-parse", "HEAD"]).trim(), mirror: new LocalGitMirror({ path: repo.dir }), stateDir: path.join(repo.root, "state") };
 }
 
 describe("applySeries on a sparse worktree", () => {
@@ -208,7 +208,7 @@ describe("createWorktree({ sparse })", () => {
   it("materializes exactly the listed paths (wildcards and brackets in names are literal)", async () => {
     const repo = makeRepo({ "w*.c": "star\n", "wx.c": "x\n", "[ab].c": "br\n", "a.c": "a\n", "Makefile": "m\n", "sub/deep.c": "d\n" });
     repos.push(repo);
-    const mirror = new GitMirror({ path: repo.dir });
+    const mirror = new LocalGitMirror({ path: repo.dir });
     const wt = await createWorktree({ mirror, stateDir: path.join(repo.root, "state"), name: "s", base: "HEAD", sparse: ["w*.c", "[ab].c", "no/such/file.c"] });
     try {
       expect(wt.sparse).toBe(true);
@@ -230,7 +230,7 @@ describe("createWorktree({ sparse })", () => {
     const repo = makeRepo({ "a.c": "a\n", "b.c": "b\n" });
     repos.push(repo);
     const stateDir = path.join(repo.root, "state");
-    const wt = await createWorktree({ mirror: new GitMirror({ path: repo.dir }), stateDir, name: "crash", base: "HEAD", sparse: ["a.c"] });
+    const wt = await createWorktree({ mirror: new LocalGitMirror({ path: repo.dir }), stateDir, name: "crash", base: "HEAD", sparse: ["a.c"] });
     expect(onDisk(wt.path)).toEqual(["a.c"]);
     const dead = Number(spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"], { encoding: "utf8" }).stdout);
     const m = JSON.parse(readFileSync(markerPath(wt.path), "utf8")) as Record<string, unknown>;

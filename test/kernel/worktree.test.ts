@@ -3,9 +3,9 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 
 import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { cleanupStaleWorktrees } from "../../src/kernel/cleanup-stale-worktrees.js";
-import { GitMirror } from "../../src/kernel/git-mirror.js";
-import { createWorktree, markerPath, PROCESS_TOKEN, safeWorktreeName, type OwnerMarker } from "../../src/kernel/worktree.js";
+import { cleanupStaleWorktrees } from "../../src/kernel/io/cleanup-stale-worktrees.js";
+import { LocalGitMirror } from "../../src/kernel/io/local-git-mirror.js";
+import { createWorktree, markerPath, PROCESS_TOKEN, safeWorktreeName, type OwnerMarker } from "../../src/kernel/io/worktree.js";
 import { makeRepo, type TempRepo } from "./git-fixture.js";
 
 const repos: TempRepo[] = [];
@@ -13,10 +13,10 @@ afterEach(() => {
   for (const r of repos.splice(0)) r.cleanup();
 });
 
-function setup(): { repo: TempRepo; mirror: GitMirror; stateDir: string } {
+function setup(): { repo: TempRepo; mirror: LocalGitMirror; stateDir: string } {
   const repo = makeRepo({ "a.c": "int a;\n", "dir/b.c": "int b;\n" });
   repos.push(repo);
-  return { repo, mirror: new GitMirror({ path: repo.dir }), stateDir: path.join(repo.root, "state") };
+  return { repo, mirror: new LocalGitMirror({ path: repo.dir }), stateDir: path.join(repo.root, "state") };
 }
 
 /** A pid that certainly belongs to no running process: a child that has already exited. */
@@ -101,11 +101,11 @@ describe("worktrees", () => {
   it("cleans up after a real crash: a process killed with SIGKILL while holding a worktree", async () => {
     const { repo, stateDir } = setup();
     // The child runs the built code (dist/, built by the global setup) like the daemon would.
-    const dist = new URL("../../dist/kernel/", import.meta.url).href;
+    const dist = new URL("../../dist/kernel/io/", import.meta.url).href;
     const script = `
-      const { GitMirror } = await import(${JSON.stringify(dist + "git-mirror.js")});
+      const { LocalGitMirror } = await import(${JSON.stringify(dist + "local-git-mirror.js")});
       const { createWorktree } = await import(${JSON.stringify(dist + "worktree.js")});
-      const wt = await createWorktree({ mirror: new GitMirror({ path: ${JSON.stringify(repo.dir)} }), stateDir: ${JSON.stringify(stateDir)}, name: "crashing", base: "HEAD" });
+      const wt = await createWorktree({ mirror: new LocalGitMirror({ path: ${JSON.stringify(repo.dir)} }), stateDir: ${JSON.stringify(stateDir)}, name: "crashing", base: "HEAD" });
       process.stdout.write(wt.path + "\\n");
       setInterval(() => {}, 1000);
     `;

@@ -4,7 +4,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BAD_PATCH_FIXTURES } from "../support/bad-patch-fixtures.js";
-import { ingest, type IngestItem } from "../../src/mail/ingest.js";
+import { ingest, type IngestItem } from "../../src/mail/io/ingest.js";
 import type { MailMessage } from "../../src/mail/mail-message.js";
 import { checkPatchSafety } from "../../src/patch/check-patch-safety.js";
 
@@ -128,7 +128,7 @@ describe("a 50 MB attachment (generated, never committed)", () => {
   });
 
   it("a message over the limit given as bytes (IMAP path) is refused too", async () => {
-    const { ingestOne } = await import("../../src/mail/ingest.js");
+    const { ingestOne } = await import("../../src/mail/io/ingest.js");
     const raw = Buffer.concat([Buffer.from("Message-ID: <x@y>\nSubject: big\n\n"), Buffer.alloc(5000, 0x41)]);
     expect(await ingestOne(raw, "imap://h/INBOX;UID=1", { maxMessageBytes: 4096 })).toEqual([
       { error: { source: "imap://h/INBOX;UID=1", message: expect.stringMatching(/over the limit of 4096/) } },

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateLkmlMbox } from "../../src/bench/generate-lkml-mbox.js";
 import { buildSeries } from "../../src/mail/build-series.js";
 import { parseAddresses, parseRepeatingAddresses } from "../../src/mail/header-scan.js";
-import { ingest, PARSED_HEADERS, type IngestOptions } from "../../src/mail/ingest.js";
+import { ingest, PARSED_HEADERS, type IngestOptions } from "../../src/mail/io/ingest.js";
 import type { MailMessage } from "../../src/mail/mail-message.js";
 import { parseMessage } from "../../src/mail/parse-message.js";
 import type { SeriesSet } from "../../src/mail/series-types.js";
@@ -100,7 +100,7 @@ describe("ingest keeps a digest instead of the body of mail that cannot post wor
     expect(m).toBeDefined();
     for (const name of PARSED_HEADERS) expect(m!.headers[name], name).toBeUndefined();
     expect(m!.headers["list-id"]).toEqual(["<linux-kernel.vger.kernel.org>"]);
-    const { readMail } = await import("../../src/mail/sources/read-mail.js");
+    const { readMail } = await import("../../src/mail/io/read-mail.js");
     for await (const r of readMail([mbox])) {
       const p = await parseMessage(r.raw, r.source);
       expect(p.headers["message-id"]).toEqual([`<${p.msgid}>`]);

@@ -3,8 +3,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ingestOne } from "../../src/mail/ingest.js";
-import { MboxSplitter } from "../../src/mail/sources/split-mbox.js";
+import { ingestOne } from "../../src/mail/io/ingest.js";
+import { MboxSplitter } from "../../src/mail/io/split-mbox.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const badDir = path.join(root, "fixtures/mail/bad");

@@ -3,9 +3,9 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { scanHeaders, parseAddresses, mailparserAddresses } from "../../src/mail/header-scan.js";
-import { ingest, type IngestItem } from "../../src/mail/ingest.js";
+import { ingest, type IngestItem } from "../../src/mail/io/ingest.js";
 import { parseMessage } from "../../src/mail/parse-message.js";
-import { readMail } from "../../src/mail/sources/read-mail.js";
+import { readMail } from "../../src/mail/io/read-mail.js";
 import type { MailMessage } from "../../src/mail/mail-message.js";
 import { generateLkmlMbox } from "../../src/bench/generate-lkml-mbox.js";
 

@@ -7,9 +7,9 @@ import { buildSeries } from "../../src/mail/build-series.js";
 import type { MailMessage } from "../../src/mail/mail-message.js";
 import type { Lineage, Revision, SeriesSet } from "../../src/mail/series-types.js";
 import { judgeRelevance } from "../../src/patch/judge-relevance.js";
-import { loadRelevanceRules } from "../../src/patch/load-relevance-rules.js";
+import { loadRelevanceRules } from "../../src/patch/io/load-relevance-rules.js";
 import type { RelevanceRules } from "../../src/patch/relevance-rules.js";
-import { ensureDemoMirror } from "../../src/triage/ensure-demo-mirror.js";
+import { ensureDemoMirror } from "../../src/pipeline/ensure-demo-mirror.js";
 import { loadEmlDir, repoRoot, seriesFixtureDir } from "./series-helpers.js";
 
 describe("fixtures/mail/series: the cases the series builder must handle", () => {

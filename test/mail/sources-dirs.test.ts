@@ -2,8 +2,8 @@ import { mkdtemp, rm, writeFile, mkdir } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readMailItems, type RawMailItem } from "../../src/mail/sources/read-mail.js";
-import { detectFileKind } from "../../src/mail/sources/detect-mail-kind.js";
+import { readMailItems, type RawMailItem } from "../../src/mail/io/read-mail.js";
+import { detectFileKind } from "../../src/mail/io/detect-mail-kind.js";
 import { scanHeaders } from "../../src/mail/header-scan.js";
 
 let dir = "";

@@ -3,8 +3,8 @@ import { mkdtemp, rm, writeFile, open } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readMail, readMailItems, type RawMail } from "../../src/mail/sources/read-mail.js";
-import { MboxSplitter, unquoteFrom } from "../../src/mail/sources/split-mbox.js";
+import { readMail, readMailItems, type RawMail } from "../../src/mail/io/read-mail.js";
+import { MboxSplitter, unquoteFrom } from "../../src/mail/io/split-mbox.js";
 import { scanHeaders } from "../../src/mail/header-scan.js";
 
 let dir = "";

@@ -4,7 +4,7 @@ import { buildSeries } from "../../src/mail/build-series.js";
 import { parseSubject } from "../../src/mail/parse-subject.js";
 import { diffFiles, diffstatFiles, extractPatch, parsePullRequest, quotesDiff } from "../../src/patch/extract-patch.js";
 import { judgeFiles } from "../../src/patch/judge-relevance.js";
-import { loadRelevanceRules } from "../../src/patch/load-relevance-rules.js";
+import { loadRelevanceRules } from "../../src/patch/io/load-relevance-rules.js";
 import { parseCommitTrailers, parseReplyTrailers } from "../../src/patch/parse-trailers.js";
 import type { MailMessage } from "../../src/mail/mail-message.js";
 import { repoRoot } from "../mail/series-helpers.js";

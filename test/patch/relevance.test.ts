@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConfigError } from "../../src/errors.js";
 import { diffFiles } from "../../src/patch/extract-patch.js";
 import { judgeFiles, judgePatchRelevance, judgeRelevance } from "../../src/patch/judge-relevance.js";
-import { loadRelevanceRules } from "../../src/patch/load-relevance-rules.js";
+import { loadRelevanceRules } from "../../src/patch/io/load-relevance-rules.js";
 import type { RelevanceRules } from "../../src/patch/relevance-rules.js";
 import { repoRoot } from "../mail/series-helpers.js";
 

@@ -3,7 +3,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { validateConfig } from "../../src/config/validate-config.js";
 import { parseConfigFragment, verifyKernelConfig } from "../../src/qemu/kernel-config.js";
-import { loadScenarios } from "../../src/qemu/load-scenarios.js";
+import { loadScenarios } from "../../src/qemu/io/load-scenarios.js";
 import { rulesDir } from "../../src/package-root.js";
 import { cycleOrder } from "../../src/qemu/qemu-scenario.js";
 import { validateScenario } from "../../src/qemu/validate-scenario.js";

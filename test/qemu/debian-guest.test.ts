@@ -4,8 +4,8 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.js";
-import { loadScenarios } from "../../src/qemu/load-scenarios.js";
-import { runQemuCheck, sweepStaleRuns } from "../../src/qemu/run-qemu-check.js";
+import { loadScenarios } from "../../src/qemu/io/load-scenarios.js";
+import { runQemuCheck, sweepStaleRuns } from "../../src/qemu/io/run-qemu-check.js";
 import { captureIO } from "../support/cli-io.js";
 
 const KERNEL = "/boot/vmlinuz-6.1.0-56-cloud-amd64";

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { buildInitramfs } from "../../src/qemu/build-initramfs.js";
+import { buildInitramfs } from "../../src/qemu/io/build-initramfs.js";
 import { bzImageRelease } from "../../src/qemu/bzimage-release.js";
 import { cpioNewc, listCpio } from "../../src/qemu/cpio-newc.js";
 import { resolveModules } from "../../src/qemu/resolve-modules.js";

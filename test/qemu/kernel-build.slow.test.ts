@@ -5,8 +5,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../../src/log/logger.js";
-import { checkWorktree } from "../../src/qemu/check-worktree.js";
-import { loadScenarios } from "../../src/qemu/load-scenarios.js";
+import { checkWorktree } from "../../src/qemu/io/check-worktree.js";
+import { loadScenarios } from "../../src/qemu/io/load-scenarios.js";
 import type { QemuScenario } from "../../src/qemu/qemu-scenario.js";
 
 // Builds a tinyconfig kernel from the Linux 6.1 mirror (scripts/make-linux-mirror.sh, instant

@@ -4,8 +4,8 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ExternalError } from "../../src/errors.js";
-import { QmpClient } from "../../src/qemu/qmp-client.js";
-import { findPciAddr, type PciDev } from "../../src/qemu/run-qemu-check.js";
+import { QmpClient } from "../../src/qemu/io/qmp-client.js";
+import { findPciAddr, type PciDev } from "../../src/qemu/io/run-qemu-check.js";
 
 // A real qemu, paused before the first instruction (-S) with no kernel: cheap, and enough to talk
 // QMP to (commands, errors, events, the PCI topology with a root port and a device).

@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { InputError } from "../../src/errors.js";
-import { syncChangedFiles } from "../../src/qemu/build-kernel.js";
+import { syncChangedFiles } from "../../src/qemu/io/build-kernel.js";
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), "irqtriage-sync-test-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

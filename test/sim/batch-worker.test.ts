@@ -3,7 +3,7 @@ import { buildSharedLsi } from "../../src/sim/build-shared-lsi.js";
 import { compileScenario, type CompiledModel } from "../../src/sim/compile-scenario.js";
 import type { BatchWorker } from "../../src/sim/explore.js";
 import { findSemantics, simulate, type SimOutcome } from "../../src/sim/simulate.js";
-import { startBatchWorker } from "../../src/sim-io/start-batch-worker.js";
+import { startBatchWorker } from "../../src/sim/io/start-batch-worker.js";
 import { rules } from "./sim-helpers.js";
 
 const strip = (r: SimOutcome): SimOutcome => ({ ...r, seconds: 0 });
@@ -11,7 +11,7 @@ const strip = (r: SimOutcome): SimOutcome => ({ ...r, seconds: 0 });
 /** Starts the real thread and waits until it is up, counting the batches it generates. */
 async function readyWorker(model: CompiledModel, symmetry: boolean, seen: { batches: number }): Promise<BatchWorker> {
   const w = startBatchWorker(model, symmetry);
-  if (w === null) throw new Error("batch worker thread not built (dist/sim-io/batch-worker-thread.js)");
+  if (w === null) throw new Error("batch worker thread not built (dist/sim/io/batch-worker-thread.js)");
   const deadline = Date.now() + 20_000;
   while (!w.ready()) {
     if (Date.now() > deadline) throw new Error("batch worker thread not ready after 20 s");

@@ -3,8 +3,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { detectSemantics } from "../../src/sim/detect-semantics.js";
-import { loadSimRules } from "../../src/sim-io/load-sim-rules.js";
-import { readSemanticsSources } from "../../src/sim-io/read-semantics-sources.js";
+import { loadSimRules } from "../../src/sim/io/load-sim-rules.js";
+import { readSemanticsSources } from "../../src/sim/io/read-semantics-sources.js";
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 

@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { applySemanticsChange, detectSemanticsChange } from "../../src/sim/detect-semantics-change.js";
 import { detectSemantics, effectiveSemantics, functionBodies } from "../../src/sim/detect-semantics.js";
-import { readSemanticsSources } from "../../src/sim-io/read-semantics-sources.js";
+import { readSemanticsSources } from "../../src/sim/io/read-semantics-sources.js";
 import { rules } from "./sim-helpers.js";
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");

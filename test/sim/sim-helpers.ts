@@ -1,4 +1,4 @@
-import { loadSimRules } from "../../src/sim-io/load-sim-rules.js";
+import { loadSimRules } from "../../src/sim/io/load-sim-rules.js";
 import type { ScenarioSpec, SimRules } from "../../src/sim/sim-types.js";
 
 let cached: Promise<SimRules> | null = null;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { simulate } from "../../src/sim/simulate.js";
 import { validateSimRules } from "../../src/sim/validate-sim-rules.js";
-import { loadSimSchemas } from "../../src/sim-io/load-sim-rules.js";
+import { loadSimSchemas } from "../../src/sim/io/load-sim-rules.js";
 import { rules } from "./sim-helpers.js";
 
 describe("rules/sim", () => {

@@ -3,16 +3,16 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { simConfigSchema, type SimConfig } from "../../src/sim/sim-config.js";
+import { simSection, type SimConfig } from "../../src/config/sections/sim.js";
 import { simulatePatch } from "../../src/sim/simulate-patch.js";
-import { readSemanticsSources } from "../../src/sim-io/read-semantics-sources.js";
+import { readSemanticsSources } from "../../src/sim/io/read-semantics-sources.js";
 import { rules } from "./sim-helpers.js";
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const corpus = path.resolve(repo, "../shared/corpus/genirq-refcount-2020");
 
 function config(over: Partial<SimConfig> = {}): SimConfig {
-  const p = simConfigSchema.properties;
+  const p = simSection.properties;
   return {
     enabled: p.enabled.default,
     semantics: p.semantics.default,

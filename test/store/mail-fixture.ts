@@ -1,6 +1,6 @@
 import type { MailMessage } from "../../src/mail/mail-message.js";
-import type { OutgoingReply } from "../../src/report/outgoing-reply.js";
-import type { RevisionResult } from "../../src/triage/triage-result.js";
+import type { OutgoingReply } from "../../src/types/outgoing-reply.js";
+import type { RevisionResult } from "../../src/types/triage-result.js";
 
 /** A MailMessage literal for store tests (the store does not parse). */
 export function mail(msgid: string, over: Partial<MailMessage> = {}): MailMessage {

@@ -3,8 +3,8 @@ import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import Database from "better-sqlite3";
-import { SqliteStore } from "../../src/store/sqlite-store.js";
-import { migrations } from "../../src/store/migrations.js";
+import { SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
+import { migrations } from "../../src/store/sqlite/migrations.js";
 import { mail, reply, revision } from "./mail-fixture.js";
 
 let dir: string;
@@ -243,7 +243,21 @@ describe("commands and stages", () => {
     await store.updateCommand(a.id, { state: "done", result: { ok: true }, replyKey: "cmd@x#answer" }, T0 + 1);
     const [rec] = await store.commands({ sender: "maz@kernel.org" });
     expect(rec).toMatchObject({ verb: "retest", state: "done", result: { ok: true }, replyKey: "cmd@x#answer" });
-    await store.recordStage({ lineage: "l", version: 2, stage: "apply", status: "applied", durationMs: 12.4, detail: { base: "abc" } }, T0);
-    expect(await store.stageResults("l", 2)).toMatchObject([{ stage: "apply", durationMs: 12, detail: { base: "abc" } }]);
+  });
+
+  it("keeps each revision's stage records with its result, and a new run of the revision replaces them", async () => {
+    const finding = { id: "bal-foo-abc123", stage: "balance", kind: "new-imbalance", severity: "problem" as const, summary: "foo.c: balanced -> never-disposes", file: "drivers/foo.c", line: 8 };
+    const rev = revision(2, ["p1@x"]);
+    const stages = [
+      { stage: "balance", status: "done" as const, durationMs: 12.4, findings: [finding], details: { changes: 1 } },
+      { stage: "sim", status: "failed" as const, durationMs: 3, findings: [], details: null, error: "boom" },
+    ];
+    await store.recordTriage({ root: "p1@x", results: [{ lineage: "l", revision: rev, stages }], replies: [], retest: null, now: T0 });
+    expect(await store.stageResults("l", 2)).toMatchObject([
+      { lineage: "l", version: 2, stage: "balance", status: "done", durationMs: 12, findings: [finding], details: { changes: 1 }, at: T0 },
+      { stage: "sim", status: "failed", error: "boom", findings: [] },
+    ]);
+    await store.recordTriage({ root: "p1@x", results: [{ lineage: "l", revision: rev, stages: [stages[0]!] }], replies: [], retest: null, now: T0 + 5 });
+    expect((await store.stageResults("l")).map((s) => `${s.version} ${s.stage} ${s.at}`)).toEqual([`2 balance ${T0 + 5}`]);
   });
 });

@@ -1,9 +1,8 @@
-import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { promisify } from "node:util";
 import parseDiff from "parse-diff";
 import type { Logger } from "pino";
+import { runGit } from "../../kernel/io/run-git.js";
 import { silentLogger } from "../../log/logger.js";
 import type { BalanceRules } from "../balance-rules.js";
 import { createCParser, type CParser } from "../c-parser.js";
@@ -17,13 +16,13 @@ import type { Finding, ScanResult } from "../scan-result.js";
 import { loadBalanceRules } from "./load-balance-rules.js";
 import { scanTree } from "./scan-tree.js";
 
-const run = promisify(execFile);
-
 export interface DeltaOptions {
   /** The base tree (mirror checkout or worktree at the series base). */
   baseTree: string;
   /** Read base files at this commit of `baseTree`'s repository (`git show rev:file`) instead of its checkout. */
   baseRev?: string | null;
+  /** How to read a base file (the pipeline passes its mirror port); default: `baseRev` or the checkout. */
+  readBaseFile?: (file: string) => Promise<string | null>;
   /** The tree with the patches applied; without it only the core fan-out is computed. */
   appliedTree?: string | null;
   /** Changed files (relative); default: from `diffText`, else `git diff --name-only` base..applied. */
@@ -57,18 +56,15 @@ async function readOrNull(p: string): Promise<string | null> {
 }
 
 async function showOrNull(repo: string, rev: string, file: string): Promise<string | null> {
-  try {
-    const { stdout } = await run("git", ["-C", repo, "show", `${rev}:${file}`], { maxBuffer: 1 << 26 });
-    return stdout;
-  } catch {
-    return null;
-  }
+  // Through the hardened runner: hooks off, no network, sanitized environment.
+  const r = await runGit(["cat-file", "blob", `${rev}:${file}`], { cwd: repo, okCodes: [0, 128] }).catch(() => null);
+  return r && r.code === 0 ? r.stdout : null;
 }
 
 async function changedFromGit(baseTree: string, appliedTree: string, baseRev?: string | null): Promise<string[]> {
-  const { stdout: base } = await run("git", ["-C", baseTree, "rev-parse", baseRev ?? "HEAD"]);
-  const { stdout } = await run("git", ["-C", appliedTree, "diff", "--name-only", base.trim(), "HEAD"], { maxBuffer: 1 << 24 });
-  return stdout.split("\n").filter(Boolean);
+  const { stdout: base } = await runGit(["rev-parse", "--verify", "--end-of-options", baseRev ?? "HEAD"], { cwd: baseTree });
+  const { stdout } = await runGit(["diff", "--name-only", "-z", base.trim(), "HEAD", "--"], { cwd: appliedTree });
+  return stdout.split("\0").filter(Boolean);
 }
 
 /**
@@ -88,21 +84,24 @@ export async function analyzeDelta(opts: DeltaOptions): Promise<DeltaResult> {
   const files = [...new Set(changed ?? [])].filter((f) => f.endsWith(".c") && !f.split("/").includes("..")).sort();
 
   const parser = opts.parser ?? createCParser();
-  const side = async (tree: string, rev?: string | null): Promise<FileFacts[]> => {
+  const side = async (read: (file: string) => Promise<string | null>): Promise<FileFacts[]> => {
     const out: FileFacts[] = [];
     for (const f of files) {
-      const text = rev ? await showOrNull(tree, rev, f) : await readOrNull(path.join(tree, f));
+      const text = await read(f);
       if (text !== null) out.push(extractFileFacts(f, text, rules, parser));
     }
     return out;
   };
+  const baseRev = opts.baseRev;
+  const readBase = opts.readBaseFile ?? ((f: string) => (baseRev ? showOrNull(opts.baseTree, baseRev, f) : readOrNull(path.join(opts.baseTree, f))));
   const only = new Set(files);
   const context = (opts.baseScan?.facts ?? []).filter((f) => !only.has(f.file));
   let before: Finding[] = [];
   let after: Finding[] = [];
   let changes: DeltaChange[] = [];
   if (opts.appliedTree && files.length) {
-    const [b, a] = [await side(opts.baseTree, opts.baseRev), await side(opts.appliedTree)];
+    const applied = opts.appliedTree;
+    const [b, a] = [await side(readBase), await side((f) => readOrNull(path.join(applied, f)))];
     before = classifyUnits([...context, ...b], rules, only);
     after = classifyUnits([...context, ...a], rules, only);
     changes = compareFindings(before, after);

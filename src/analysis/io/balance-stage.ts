@@ -1,8 +1,10 @@
-import { GitMirror } from "../../kernel/git-mirror.js";
-import type { ReportSection } from "../../report/report-section.js";
-import { balanceFindingId } from "../../triage/collect-findings.js";
-import type { RevisionStage, StageInput, StageOutput } from "../../triage/revision-stage.js";
+import { balanceFindingId } from "../../types/finding-id.js";
+import type { Finding } from "../../types/finding.js";
+import type { ReportSection } from "../../types/report-section.js";
+import type { Stage, StageInput, StageOutput } from "../../types/stage.js";
 import type { BalanceRules } from "../balance-rules.js";
+import type { DeltaChange } from "../compare-findings.js";
+import type { FanoutGroup } from "../core-fanout.js";
 import { detectCoreSemantics } from "../detect-core-semantics.js";
 import { renderFindingsSection } from "../render-findings-section.js";
 import type { ScanResult } from "../scan-result.js";
@@ -10,15 +12,25 @@ import { analyzeDelta, type DeltaResult } from "./analyze-delta.js";
 import { loadBalanceRules } from "./load-balance-rules.js";
 import { scanTree } from "./scan-tree.js";
 
+/** The balance stage has no config section of its own (its rules are rules/balance.yaml). */
+export type BalanceStageConfig = Record<string, never>;
+
+/** What the balance stage keeps for a revision: the delta without the unchanged units' lists. */
+export interface BalanceDetails {
+  changedFiles: string[];
+  changes: DeltaChange[];
+  core: DeltaResult["core"];
+  fanout: { affected: number; groups: Omit<FanoutGroup, "examples">[] } | null;
+  ms: number;
+}
 
 /** Severity of the balance section: a new imbalance or a core change is worth a reviewer's time. */
-export function balanceSeverity(delta: DeltaResult): ReportSection["severity"] {
+export function balanceSeverity(delta: Pick<DeltaResult, "fanout" | "changes">): ReportSection["severity"] {
   if (delta.fanout || delta.changes.some((c) => c.kind === "new-imbalance" || c.kind === "class-changed")) return "problem";
   return delta.changes.length ? "notice" : "info";
 }
 
-/** The JSON kept for a revision: the delta without the unchanged units' full lists. */
-function details(delta: DeltaResult): unknown {
+function details(delta: DeltaResult): BalanceDetails {
   return {
     changedFiles: delta.changedFiles,
     changes: delta.changes,
@@ -31,32 +43,53 @@ function details(delta: DeltaResult): unknown {
   };
 }
 
+/** New or changed imbalances, each with the call's own file:line (release side first). */
+export function balanceFindings(changes: readonly DeltaChange[]): Finding[] {
+  const out: Finding[] = [];
+  for (const c of changes) {
+    if (c.kind !== "new-imbalance" && c.kind !== "class-changed") continue;
+    const site = c.after?.release[0] ?? c.after?.create[0];
+    out.push({
+      id: balanceFindingId(c),
+      stage: "balance",
+      kind: c.kind,
+      severity: "problem",
+      summary: `${c.unit}: ${c.before?.class ?? "new"} -> ${c.after?.class ?? "gone"}`,
+      ...(c.after?.reason ? { detail: c.after.reason } : {}),
+      ...(site ? { file: site.file, line: site.line } : {}),
+    });
+  }
+  return out;
+}
+
 /**
- * The mapping-balance stage of the triage pipeline: delta of the changed C files (base commit vs
- * applied worktree) and, when the series changes kernel/irq/ semantics, the fan-out over a
- * whole-tree scan of the mirror (cached per mirror HEAD for the life of the process).
+ * The mapping-balance stage: delta of the changed C files (base commit vs applied worktree)
+ * and, when the series changes kernel/irq/ semantics, the fan-out over a whole-tree scan of the
+ * mirror (cached per mirror HEAD for the life of the process). Publishes the balance classes
+ * of the touched units (`facts.touchedClasses`) for the simulation.
  */
-export function balanceStage(opts: { rules?: BalanceRules; pointer?: string } = {}): RevisionStage {
+export function balanceStage(opts: { rules?: BalanceRules; pointer?: string } = {}): Stage<BalanceStageConfig, BalanceDetails> {
   let cache: { key: string; scan: ScanResult } | null = null;
   return {
     name: "balance",
     needsAppliedTree: false,
-    async run(input: StageInput): Promise<StageOutput | null> {
-      if (!input.mirror) return null;
+    async run(input: StageInput<BalanceStageConfig>): Promise<StageOutput<BalanceDetails> | null> {
+      const mirror = input.mirror;
+      if (!mirror) return null;
       const rules = opts.rules ?? (await loadBalanceRules());
       const diffText = input.diffs.join("\n");
       let baseScan: ScanResult | undefined;
       if (detectCoreSemantics(diffText, rules)) {
-        // Through the hardened git runner (hooks off, no network, sanitized environment).
-        const head = await new GitMirror({ path: input.mirror }).head();
-        const key = `${input.mirror}@${head ?? "unknown"}`;
-        if (cache?.key !== key) cache = { key, scan: await scanTree(input.mirror, { rules, log: input.log, ...(input.signal ? { signal: input.signal } : {}) }) };
+        const key = `${mirror.path}@${(await mirror.head()) ?? "unknown"}`;
+        if (cache?.key !== key) cache = { key, scan: await scanTree(mirror.path, { rules, log: input.log, ...(input.signal ? { signal: input.signal } : {}) }) };
         baseScan = cache.scan;
       }
+      const base = input.base;
       const delta = await analyzeDelta({
-        baseTree: input.mirror,
-        baseRev: input.base,
-        appliedTree: input.applied,
+        baseTree: mirror.path,
+        baseRev: base,
+        ...(base ? { readBaseFile: async (f: string) => (await mirror.readFile(base, f))?.toString("utf8") ?? null } : {}),
+        appliedTree: input.applied?.path ?? null,
         diffText,
         rules,
         log: input.log,
@@ -65,15 +98,16 @@ export function balanceStage(opts: { rules?: BalanceRules; pointer?: string } = 
       // Changes a maintainer ignored (`#irqtriage ignore <id>`) stay in the details (so the
       // pipeline can say they were suppressed) but leave the section.
       const ignored = input.ignored;
-      const shown = ignored?.size ? { ...delta, changes: delta.changes.filter((c) => !ignored.has(balanceFindingId(c))) } : delta;
-      const pointer = opts.pointer ?? `irqtriage scan <tree> --json${input.base ? ` (base ${input.base.slice(0, 12)})` : ""}`;
+      const shown = ignored.size ? { ...delta, changes: delta.changes.filter((c) => !ignored.has(balanceFindingId(c))) } : delta;
+      const pointer = opts.pointer ?? `irqtriage scan <tree> --json${base ? ` (base ${base.slice(0, 12)})` : ""}`;
       const section: ReportSection = {
         stage: "balance",
         title: "IRQ mapping balance",
         body: renderFindingsSection(shown, { pointer }),
         severity: balanceSeverity(shown),
       };
-      return { section, details: details(delta) };
+      const touchedClasses = [...new Set(delta.changes.map((c) => c.after?.class).filter((c): c is NonNullable<typeof c> => typeof c === "string"))];
+      return { section, findings: balanceFindings(delta.changes), facts: { touchedClasses }, details: details(delta) };
     },
   };
 }

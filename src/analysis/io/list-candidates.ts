@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import { open, readdir } from "node:fs/promises";
 import path from "node:path";
 import { ExternalError } from "../../errors.js";
-import { gitEnv } from "../../kernel/run-git.js";
+import { gitEnv } from "../../kernel/io/run-git.js";
 
 /**
  * Stream the C files of `tree` that mention any of `words` (fixed strings). A git repo or worktree

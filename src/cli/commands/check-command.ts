@@ -1,8 +1,8 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { loadMaintainerAllowlist } from "../../commands/load-maintainer-allowlist.js";
-import { inspectCommandMail } from "../../commands/inspect-command-mail.js";
-import { loadConfig } from "../../config/load-config.js";
+import { loadMaintainerAllowlist } from "../../mail-commands/io/load-maintainer-allowlist.js";
+import { inspectCommandMail } from "../../mail-commands/io/inspect-command-mail.js";
+import { loadConfig } from "../../config/io/load-config.js";
 import { ExitCode, InputError, UsageError } from "../../errors.js";
 import { createLogger } from "../../log/logger.js";
 import { parseMessage } from "../../mail/parse-message.js";

@@ -1,13 +1,11 @@
-import { loadConfig } from "../../config/load-config.js";
+import { loadConfig } from "../../config/io/load-config.js";
 import type { Config } from "../../config/config.js";
 import { ConfigError, ExitCode } from "../../errors.js";
 import { createLogger } from "../../log/logger.js";
 import { startDaemon } from "../../daemon/daemon.js";
 import { parseImapUrl, parseSmtpUrl } from "../../daemon/parse-endpoint-url.js";
 import { smtpSender } from "../../daemon/outbox-sender.js";
-import { loadTriagePipeline } from "../../daemon/triage-pipeline.js";
-import { SqliteStore } from "../../store/sqlite-store.js";
-import { createCommandProcessor } from "../../commands/create-command-processor.js";
+import { buildDaemonParts } from "../../pipeline/build-daemon-parts.js";
 import { optString } from "../args.js";
 import type { CliCommand, ParsedArgs } from "../cli-command.js";
 import path from "node:path";
@@ -83,8 +81,7 @@ export const command: CliCommand = {
     if (!config.imap.host && !config.daemon.files.length) throw new ConfigError("nothing to follow: give --imap (or imap.host) or --file (or daemon.files)");
     if (config.imap.host && !config.imap.user) throw new ConfigError("imap.user is missing (imap://user@host/...)");
     const log = createLogger({ level: "info", env: io.env, name: "irqtriage-daemon" });
-    const store = SqliteStore.open(config.stateDir);
-    const pipeline = await loadTriagePipeline(config, log, { store });
+    const parts = await buildDaemonParts(config, log);
     const imap = config.imap.host
       ? {
           host: config.imap.host,
@@ -96,15 +93,14 @@ export const command: CliCommand = {
         }
       : null;
     const sender = config.smtp.host ? smtpSender(config.smtp, io.env["IRQTRIAGE_SMTP_PASSWORD"]) : null;
-    const commands = config.commands.enabled ? await createCommandProcessor(config, store, log) : null;
-    const daemon = await startDaemon({ config, store, log, pipeline, imap, sender, commands });
+    const daemon = await startDaemon({ config, store: parts.store, log, pipeline: parts.pipeline.run, imap, sender, commands: parts.commands });
     await new Promise<void>((resolve) => {
       if (io.signal.aborted) resolve();
       else io.signal.addEventListener("abort", () => resolve(), { once: true });
     });
     log.info({ reason: String(io.signal.reason) }, "shutting down");
     await daemon.stop();
-    await store.close();
+    await parts.close();
     return ExitCode.ok;
   },
 };

@@ -1,12 +1,11 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { loadConfig } from "../../config/load-config.js";
+import { loadConfig } from "../../config/io/load-config.js";
 import { ExitCode } from "../../errors.js";
 import { createLogger } from "../../log/logger.js";
 import { fixturesDir } from "../../package-root.js";
-import { defaultStages } from "../../triage/default-stages.js";
-import { ensureDemoMirror } from "../../triage/ensure-demo-mirror.js";
-import { runTriage } from "../../triage/run-triage.js";
+import { ensureDemoMirror } from "../../pipeline/ensure-demo-mirror.js";
+import { runTriage } from "../../pipeline/run-triage.js";
 import { optBool, optString } from "../args.js";
 import type { CliCommand } from "../cli-command.js";
 import { applyCommonOverrides, printTriageSummary } from "../triage-output.js";
@@ -45,7 +44,6 @@ and hostile mails), triages it exactly like "irqtriage run", writes the replies 
       config,
       log,
       signal: io.signal,
-      stages: await defaultStages(config),
     });
     if (optBool(args, "json")) {
       io.stdout.write(JSON.stringify(outcome.result, null, 2) + "\n");

@@ -1,15 +1,15 @@
 import { existsSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { loadConfig } from "../../config/load-config.js";
+import { loadConfig } from "../../config/io/load-config.js";
 import { ExitCode, UsageError } from "../../errors.js";
 import { createLogger } from "../../log/logger.js";
-import { checkWorktree } from "../../qemu/check-worktree.js";
-import { loadScenarios } from "../../qemu/load-scenarios.js";
+import { checkWorktree } from "../../qemu/io/check-worktree.js";
+import { loadScenarios } from "../../qemu/io/load-scenarios.js";
 import { packageRoot } from "../../package-root.js";
 import { toQemuJson, type QemuCheckResult } from "../../qemu/qemu-check-result.js";
 import { renderQemuMarkdown, renderQemuSection } from "../../qemu/render-qemu-section.js";
-import { runQemuCheck } from "../../qemu/run-qemu-check.js";
+import { runQemuCheck } from "../../qemu/io/run-qemu-check.js";
 import { optBool, optInt, optString } from "../args.js";
 import type { CliCommand } from "../cli-command.js";
 

@@ -1,15 +1,16 @@
 import path from "node:path";
 import { existsSync } from "node:fs";
-import { loadConfig } from "../../config/load-config.js";
+import { loadConfig } from "../../config/io/load-config.js";
 import { ExitCode, UsageError } from "../../errors.js";
 import { createLogger } from "../../log/logger.js";
 import { runTriageJob } from "../../daemon/run-triage-job.js";
-import { loadTriagePipeline } from "../../daemon/triage-pipeline.js";
-import { SqliteStore } from "../../store/sqlite-store.js";
+import { buildDaemonParts } from "../../pipeline/build-daemon-parts.js";
+import { openStore } from "../../store/open-store.js";
 import { optBool, optString } from "../args.js";
+import { applyDaemonOverrides } from "./daemon.js";
 import type { CliCommand } from "../cli-command.js";
 
-const help = `usage: irqtriage replay <msgid> [--state <dir> | --config <file>] [--now] [--reply]
+const help = `usage: irqtriage replay <msgid> [--state <dir> | --config <file>] [--mirror <dir>] [--now] [--reply]
 
 Re-runs the series whose thread holds <msgid> (a Message-ID, with or without <>). By default
 it queues a triage job that the running daemon picks up; --now runs it in this process and
@@ -25,17 +26,17 @@ export const command: CliCommand = {
   options: {
     state: { type: "string" },
     config: { type: "string" },
+    mirror: { type: "string" },
     now: { type: "boolean" },
     reply: { type: "boolean" },
   },
   async run(args, io) {
     const msgid = args.positionals[0]?.trim().replace(/^<|>$/g, "");
     if (!msgid || args.positionals.length !== 1) throw new UsageError("give exactly one Message-ID");
-    const config = await loadConfig(optString(args, "config"), io.env, io.cwd);
-    const stateArg = optString(args, "state") ?? io.env["IRQTRIAGE_STATE"];
-    if (stateArg) config.stateDir = path.resolve(io.cwd, stateArg);
+    // The daemon's own context: the same flags and environment (IRQTRIAGE_MIRROR, ...).
+    const config = applyDaemonOverrides(await loadConfig(optString(args, "config"), io.env, io.cwd), args, io.env, io.cwd);
     if (!existsSync(path.join(config.stateDir, "irqtriage.sqlite"))) throw new UsageError(`no daemon state in ${config.stateDir}`);
-    const store = SqliteStore.open(config.stateDir);
+    const store = await openStore({ stateDir: config.stateDir });
     try {
       const root = await store.threadRootOf(msgid);
       if (!root) {
@@ -51,11 +52,24 @@ export const command: CliCommand = {
         io.stdout.write(JSON.stringify({ queued: jobId, thread: root }) + "\n");
         return ExitCode.ok;
       }
-      // In this process: a retest token is still recorded so the reply is exactly-once.
-      if (optBool(args, "reply")) await store.requestRetest({ msgid, requestedBy: token, now });
+      // In this process, and only here (no daemon job as well): a retest token is still
+      // recorded, so the reply stays exactly-once, and maintainers' quiet is honoured.
+      if (optBool(args, "reply")) await store.requestRetest({ msgid, requestedBy: token, now, enqueue: false });
       const log = createLogger({ env: io.env, name: "irqtriage-replay" });
-      const out = await runTriageJob(root, optBool(args, "reply") ? [token] : [], { store, pipeline: await loadTriagePipeline(config, log, { store }), config, log, signal: io.signal });
-      io.stdout.write(JSON.stringify({ thread: root, ...out }, null, 2) + "\n");
+      const parts = await buildDaemonParts(config, log, { store });
+      try {
+        const out = await runTriageJob(root, optBool(args, "reply") ? [token] : [], {
+          store,
+          pipeline: parts.pipeline.run,
+          config,
+          log,
+          signal: io.signal,
+          isQuiet: parts.isQuiet,
+        });
+        io.stdout.write(JSON.stringify({ thread: root, ...out }, null, 2) + "\n");
+      } finally {
+        await parts.close();
+      }
       return ExitCode.ok;
     } finally {
       await store.close();

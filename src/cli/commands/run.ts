@@ -1,8 +1,7 @@
-import { loadConfig } from "../../config/load-config.js";
+import { loadConfig } from "../../config/io/load-config.js";
 import { ExitCode, UsageError } from "../../errors.js";
 import { createLogger } from "../../log/logger.js";
-import { defaultStages } from "../../triage/default-stages.js";
-import { runTriage } from "../../triage/run-triage.js";
+import { runTriage } from "../../pipeline/run-triage.js";
 import { optBool, optString } from "../args.js";
 import type { CliCommand } from "../cli-command.js";
 import { applyCommonOverrides, printTriageSummary } from "../triage-output.js";
@@ -51,7 +50,7 @@ Exit status: 0 when the mail was read (bad messages are recorded in "errors", no
       config,
       log,
       signal: io.signal,
-      ...(optBool(args, "no-stages") ? {} : { stages: await defaultStages(config) }),
+      ...(optBool(args, "no-stages") ? { stages: [] } : {}),
     });
     if (optBool(args, "json")) io.stdout.write(JSON.stringify(outcome.result, null, 2) + "\n");
     else printTriageSummary(outcome, io.stdout);

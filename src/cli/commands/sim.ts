@@ -1,15 +1,15 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { loadConfig } from "../../config/load-config.js";
+import { loadConfig } from "../../config/io/load-config.js";
 import { ExitCode, UsageError } from "../../errors.js";
 import { buildSharedLsi } from "../../sim/build-shared-lsi.js";
 import { detectSemantics, effectiveSemantics, formatEvidence } from "../../sim/detect-semantics.js";
 import { renderSimTable } from "../../sim/render-sim-table.js";
 import { findSemantics, simulate, type SimOutcome } from "../../sim/simulate.js";
 import type { ScenarioSpec, SimResult, SimRules } from "../../sim/sim-types.js";
-import { loadScenarioFile, loadSimRules } from "../../sim-io/load-sim-rules.js";
-import { readSemanticsSources } from "../../sim-io/read-semantics-sources.js";
-import { startBatchWorker } from "../../sim-io/start-batch-worker.js";
+import { loadScenarioFile, loadSimRules } from "../../sim/io/load-sim-rules.js";
+import { readSemanticsSources } from "../../sim/io/read-semantics-sources.js";
+import { startBatchWorker } from "../../sim/io/start-batch-worker.js";
 import { optBool, optInt, optString } from "../args.js";
 import type { CliCommand, ParsedArgs } from "../cli-command.js";
 

@@ -1,8 +1,8 @@
 import path from "node:path";
 import { existsSync } from "node:fs";
-import { loadConfig } from "../../config/load-config.js";
+import { loadConfig } from "../../config/io/load-config.js";
 import { ExitCode, UsageError } from "../../errors.js";
-import { SqliteStore } from "../../store/sqlite-store.js";
+import { SqliteStore } from "../../store/sqlite/sqlite-store.js";
 import type { Store } from "../../store/store.js";
 import { optBool, optString } from "../args.js";
 import type { CliCommand } from "../cli-command.js";
