@@ -2,7 +2,8 @@ import type { Logger } from "pino";
 import type { Config } from "../config/config.js";
 import { InputError } from "../errors.js";
 import { scanHeaders } from "../mail/header-scan.js";
-import type { MailMessage } from "../mail/mail-message.js";
+import type { MailMessage, MailProblem } from "../mail/mail-message.js";
+import { sanitizeHeaderValues } from "../mail/sanitize-header-values.js";
 import { headerRecord, parseMessage, syntheticMsgid } from "../mail/parse-message.js";
 import type { Checkpoint, IngestOutcome, Store } from "../store/store.js";
 import { looksLikeCommandMail } from "../mail-commands/io/inspect-command-mail.js";
@@ -70,17 +71,23 @@ function brokenMessage(raw: Buffer, source: string): MailMessage {
   } catch {
     scan = null;
   }
-  const msgid = scan?.msgid ?? syntheticMsgid(raw);
+  const problems: MailProblem[] = [];
+  const head = sanitizeHeaderValues(
+    { msgid: scan?.msgid ?? null, inReplyTo: scan?.inReplyTo ?? null, references: scan?.references ?? [], subject: scan?.subject ?? "", from: scan?.from ?? null, to: [], cc: [], date: scan?.date ?? null },
+    problems,
+  );
+  const msgid = head.msgid ?? syntheticMsgid(raw);
   return {
     msgid,
-    msgidSynthetic: !scan?.msgid,
-    inReplyTo: scan?.inReplyTo ?? null,
-    references: scan?.references ?? [],
-    subject: scan?.subject ?? "",
-    from: scan?.from ?? null,
+    msgidSynthetic: head.msgid === null,
+    inReplyTo: head.inReplyTo,
+    references: head.references,
+    subject: head.subject,
+    from: head.from,
     to: [],
     cc: [],
-    date: scan?.date ?? null,
+    date: head.date,
+    ...(problems.length ? { problems } : {}),
     headers: scan ? headerRecord(scan.fields) : {},
     text: "",
     attachments: [],

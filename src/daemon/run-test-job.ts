@@ -3,7 +3,8 @@ import type { Config } from "../config/config.js";
 import { LocalGitMirror } from "../kernel/io/local-git-mirror.js";
 import { fetchTreeRef } from "../mail-commands/io/fetch-tree-ref.js";
 import type { TriagePipeline } from "../pipeline/build-pipeline.js";
-import { composeReply } from "../report/compose-reply.js";
+import { noteReplyProblems, replyTargetOf } from "../pipeline/triage-messages.js";
+import { composeReply } from "../report/io/compose-reply.js";
 import type { Store } from "../store/store.js";
 import type { ReportSection } from "../types/report-section.js";
 
@@ -80,15 +81,17 @@ export async function runTestJob(payload: Record<string, unknown>, deps: TestJob
     }
   }
   const m = cmd.message;
-  const reply = composeReply({
+  const composed = composeReply({
     key: `test:${p.requestedBy}:${p.tree}:${p.ref}`,
-    target: { msgid: m.msgid, subject: m.subject, from: m.from, to: m.to, cc: m.cc, references: m.references, date: m.date, text: m.text },
+    target: replyTargetOf(m),
     intro,
     sections,
     from: config.reply.from,
     now: new Date(now()),
+    recipients: config.reply,
   });
-  const out = await store.recordTriage({ root: cmd.root, results: [], replies: [reply], retest: null, now: now() });
+  noteReplyProblems(composed, m.msgid, log);
+  const out = await store.recordTriage({ root: cmd.root, results: [], replies: composed.reply ? [composed.reply] : [], retest: null, now: now() });
   log.info({ lineage: p.lineage, tree: p.tree, ref: p.ref, queued: out.queued }, "tree test answered");
   return { queued: out.queued };
 }

@@ -2,13 +2,14 @@ import { createHash } from "node:crypto";
 import { simpleParser, type AddressObject, type ParsedMail } from "mailparser";
 import { InputError } from "../errors.js";
 import type { Address, MailAttachment, MailMessage, MailProblem } from "./mail-message.js";
-import { firstMessageId, messageIdList, parseAddresses, parseMailDate, parseRepeatingAddresses, scanHeaders, type HeaderScan } from "./header-scan.js";
+import { parseAddresses, parseMailDate, parseRepeatingAddresses, scanHeaders, type HeaderScan } from "./header-scan.js";
 import { headerValue, REPEATING_HEADERS, type HeaderField } from "./mime/header-block.js";
 import { internAddress, internList } from "./mime/intern-string.js";
 import { decodeCharset } from "./mime/decode-charset.js";
 import { transferDecode } from "./mime/transfer-decode.js";
 import { undoFlowed } from "./mime/undo-flowed.js";
 import { walkMime, type MimeLeaf } from "./mime/walk-mime.js";
+import { sanitizeHeaderValues, type HeaderValues } from "./sanitize-header-values.js";
 
 export interface ParseMessageOptions {
   /** Keep `raw` on messages that may carry a patch (git am needs the original bytes). */
@@ -87,7 +88,7 @@ export async function parseMessage(raw: Buffer, source: string, opts: ParseMessa
   const text = texts.join("\n");
 
   const useMailparser = (opts.engine ?? "mailparser") === "mailparser" || scan.contentType.startsWith("multipart/");
-  const head = useMailparser ? await headerFromMailparser(raw, scan, problems) : headerFromScan(scan);
+  const head = sanitizeHeaderValues(useMailparser ? await headerFromMailparser(raw, scan, problems) : headerFromScan(scan), problems);
 
   let msgid = head.msgid;
   let msgidSynthetic = false;
@@ -167,9 +168,6 @@ function textOf(bytes: Buffer, leaf: MimeLeaf, problems: MailProblem[]): string 
   return d.text.indexOf("\r") >= 0 ? d.text.replace(/\r\n/g, "\n") : d.text;
 }
 
-/** The header fields of a MailMessage, before a missing Message-ID is synthesized. */
-type HeaderValues = Pick<MailMessage, "inReplyTo" | "references" | "subject" | "from" | "to" | "cc" | "date"> & { msgid: string | null };
-
 function headerFromScan(scan: HeaderScan): HeaderValues {
   return {
     msgid: scan.msgid,
@@ -197,11 +195,13 @@ async function headerFromMailparser(raw: Buffer, scan: HeaderScan, problems: Mai
     problems.push({ severity: "warning", message: `mailparser failed (${(err as Error).message}); header values from the scan` });
     return headerFromScan(scan);
   }
-  const refs = parsed.references;
+  // Ids always come from the scan (the raw, unfolded header): mailparser decodes RFC 2047
+  // encoded words in them, which RFC 2047 (section 5) forbids there, and so turned an encoded
+  // CR LF into a header break of our own reply.
   return {
-    msgid: firstMessageId(parsed.messageId ?? null) ?? scan.msgid,
-    inReplyTo: firstMessageId(parsed.inReplyTo ?? null),
-    references: refs === undefined ? [] : messageIdList(Array.isArray(refs) ? refs.join(" ") : refs),
+    msgid: scan.msgid,
+    inReplyTo: scan.inReplyTo,
+    references: scan.references,
     subject: parsed.subject ?? headerValue(scan.fields, "subject") ?? "",
     from: addressesOf(parsed.from)[0] ?? null,
     to: addressesOf(parsed.to),

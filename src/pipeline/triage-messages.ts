@@ -10,7 +10,7 @@ import type { Revision } from "../mail/series-types.js";
 import { toRevisionResult } from "../mail/to-revision-result.js";
 import { judgeRelevance } from "../patch/judge-relevance.js";
 import type { RelevanceRules } from "../patch/relevance-rules.js";
-import { composeReply, type ReplyTarget } from "../report/compose-reply.js";
+import { composeReply, type ComposedReply, type ReplyTarget } from "../report/io/compose-reply.js";
 import type { Finding } from "../types/finding.js";
 import type { OutgoingReply } from "../types/outgoing-reply.js";
 import type { ReportSection } from "../types/report-section.js";
@@ -76,7 +76,12 @@ export interface TriageRun {
 function replyTarget(rev: Revision): ReplyTarget | null {
   const m = rev.cover?.message ?? rev.patches[0]?.message ?? rev.pullMessage?.message ?? null;
   if (!m) return null;
-  return { msgid: m.msgid, subject: m.subject, from: m.from, to: m.to, cc: m.cc, references: m.references, date: m.date, text: m.text };
+  return replyTargetOf(m);
+}
+
+/** The parts of a received message a reply copies (checked again by composeReply). */
+export function replyTargetOf(m: MailMessage, text: string = m.text): ReplyTarget {
+  return { msgid: m.msgid, msgidSynthetic: m.msgidSynthetic, subject: m.subject, from: m.from, to: m.to, cc: m.cc, references: m.references, date: m.date, text };
 }
 
 function skippedApply(reason: string): ApplyResult {
@@ -116,13 +121,33 @@ export async function triageMessages(messages: readonly MailMessage[], deps: Tri
       // An incomplete revision gets no reply yet: the rest of the series may still arrive, and
       // a revision is answered at most once.
       if (target && rev.missing.length === 0 && (result.relevant || !config.reply.onlyRelevant)) {
-        reply = composeReply({ key: rev.key, target, intro: describeIntro(rev, result), sections: rr.sections, from: config.reply.from, now: now() });
-        run.replies.push(reply);
+        const composed = composeReply({
+          key: rev.key,
+          target,
+          intro: describeIntro(rev, result),
+          sections: rr.sections,
+          from: config.reply.from,
+          now: now(),
+          recipients: config.reply,
+        });
+        noteReplyProblems(composed, target.msgid, revLog, errors);
+        reply = composed.reply;
+        if (reply) run.replies.push(reply);
       }
       run.revisions.push({ key: rev.key, lineage: lineage.id, result, stages: rr.stages, findings: rr.findings, sections: rr.sections, reply });
     }
   }
   return run;
+}
+
+/**
+ * What composing a reply dropped, replaced or capped, and why there was none: a record in the
+ * run's errors (as warnings) and, for capped recipients, a log line.
+ */
+export function noteReplyProblems(composed: ComposedReply, source: string, log: Logger, errors?: TriageError[]): void {
+  if (composed.capped) log.warn({ msgid: source, wanted: composed.capped.wanted, kept: composed.capped.kept }, "reply recipients capped: author and lists only");
+  if (composed.problems.length) log.warn({ msgid: source, problems: composed.problems }, composed.reply ? "reply: values from the mail dropped or replaced" : "no reply");
+  for (const p of composed.problems) errors?.push({ source, message: `warning: reply: ${p}` });
 }
 
 interface RevisionOutcome {

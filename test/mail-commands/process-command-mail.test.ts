@@ -8,7 +8,7 @@ import { memoryCommandContext } from "../../src/mail-commands/memory-command-con
 import { commandReplyKey, processCommandMail, type CommandMailDeps } from "../../src/mail-commands/io/process-command-mail.js";
 import { memoryRateLimitStore, RateLimiter } from "../../src/mail-commands/rate-limiter.js";
 import { validateConfig } from "../../src/config/validate-config.js";
-import { composeReply } from "../../src/report/compose-reply.js";
+import { composeReply } from "../../src/report/io/compose-reply.js";
 import { commandMailRaw, signMail, testDkimKey, toMailMessage } from "./command-mail-fixture.js";
 
 const lineage = "20261120101010.1-author@example.org";
@@ -237,7 +237,7 @@ describe("command mails (acceptance)", () => {
       from: "irqtriage <bot@irqtriage.example>",
       now: new Date("2026-11-25T13:00:00Z"),
     });
-    const body = reply.eml.replace(/\r\n/g, "\n");
+    const body = reply.reply!.eml.replace(/\r\n/g, "\n");
     expect(body).toMatch(/error-path-only-77: dispose only on the error path/);
     expect(body.replace(/\n\s*/g, " ")).toContain("suppressed: never-disposes-4f2a (ignored by maint@example.org on v2: the parent domain disposes it)");
     expect(body).toMatch(/^Suppressed by maintainers$/m);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { composeReply, replyMessageId } from "../../src/report/compose-reply.js";
+import { composeReply, replyMessageId } from "../../src/report/io/compose-reply.js";
 
 const target = {
   msgid: "20201109094646.71565-1-aik@ozlabs.ru",
@@ -17,7 +17,7 @@ const target = {
 };
 
 function compose() {
-  return composeReply({
+  const out = composeReply({
     key: "lineage-x#v3",
     target,
     intro: "irqtriage looked at v3 of this series (1 patch). " + "It is long enough to wrap. ".repeat(5),
@@ -28,6 +28,8 @@ function compose() {
     from: "irqtriage <bot@example.org>",
     now: new Date("2020-11-10T00:00:00Z"),
   });
+  if (!out.reply) throw new Error(out.problems.join("; "));
+  return out.reply;
 }
 
 describe("composeReply", () => {

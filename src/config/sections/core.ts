@@ -30,6 +30,18 @@ export const replySection = {
   properties: {
     from: { type: "string", minLength: 3, default: "irqtriage <irqtriage@localhost>", description: "From: of replies; its domain also names the replies' Message-IDs." },
     onlyRelevant: { type: "boolean", default: true, description: "Only reply when the series is relevant (quiet by policy)." },
+    maxRecipients: {
+      type: "integer",
+      minimum: 1,
+      default: 20,
+      description: "At most this many recipients per reply (author included); past it, only the author and the mailing lists on the original To/Cc, and a log line.",
+    },
+    lists: {
+      type: "array",
+      items: { type: "string", minLength: 2 },
+      default: [],
+      description: 'Mailing lists besides vger.kernel.org and lists.* hosts: an address ("irq@example.org") or a whole host ("@lists.example.org").',
+    },
   },
 } as const;
 

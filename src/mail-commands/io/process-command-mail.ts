@@ -1,7 +1,7 @@
 import type { Config } from "../../config/config.js";
 import type { Logger } from "../../log/logger.js";
 import type { MailMessage } from "../../mail/mail-message.js";
-import { composeReply } from "../../report/compose-reply.js";
+import { composeReply } from "../../report/io/compose-reply.js";
 import type { OutgoingReply } from "../../types/outgoing-reply.js";
 import type { AuthDecision } from "../authorize.js";
 import type { CommandContext, CommandRecord } from "../command-context.js";
@@ -86,15 +86,12 @@ export async function processCommandMail(mail: { msg: MailMessage; raw: Buffer }
     await deps.ctx.recordCommand(full);
     return full;
   };
-  const answer = (status: CommandMailStatus, intro: string, records: CommandRecord[]): CommandMailOutcome => ({
-    status,
-    sender: auth.sender,
-    auth,
-    records,
-    reply: composeReply({
+  const answer = (status: CommandMailStatus, intro: string, records: CommandRecord[]): CommandMailOutcome => {
+    const composed = composeReply({
       key: commandReplyKey(msg.msgid),
       target: {
         msgid: msg.msgid,
+        msgidSynthetic: msg.msgidSynthetic,
         subject: msg.subject,
         from: msg.from,
         to: msg.to,
@@ -107,8 +104,12 @@ export async function processCommandMail(mail: { msg: MailMessage; raw: Buffer }
       sections: [],
       from: deps.config.reply.from,
       now,
-    }),
-  });
+      recipients: deps.config.reply,
+    });
+    if (composed.capped) log.warn({ wanted: composed.capped.wanted, kept: composed.capped.kept }, "answer recipients capped: author and lists only");
+    if (composed.problems.length) log.warn({ problems: composed.problems }, composed.reply ? "answer: values from the mail dropped or replaced" : "command mail gets no answer");
+    return { status, sender: auth.sender, auth, records, reply: composed.reply };
+  };
 
   if (!auth.ok) {
     const rec = await record({ line: null, verb: null, outcome: "refused", detail: `${auth.reason}: ${auth.detail}` });

@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import type { TriageError } from "../../types/triage-result.js";
-import type { MailDigest, MailMessage } from "../mail-message.js";
+import type { MailDigest, MailMessage, MailProblem } from "../mail-message.js";
 import { parseAddresses, parseRepeatingAddresses, scanHeaders, type HeaderScan } from "../header-scan.js";
 import { DEFAULT_MAX_MESSAGE_BYTES, headerRecord, parseMessage, syntheticMsgid } from "../parse-message.js";
 import { FileSource } from "./file-source.js";
@@ -10,6 +10,7 @@ import { quotesDiff } from "../../patch/extract-patch.js";
 import { parseReplyTrailers } from "../../patch/parse-trailers.js";
 import { ownCopy } from "../own-copy.js";
 import { parseSubject } from "../parse-subject.js";
+import { sanitizeHeaderValues } from "../sanitize-header-values.js";
 
 export type IngestItem = MailMessage | { error: TriageError };
 
@@ -132,17 +133,31 @@ const LIGHT_DROPPED = /^(?:list-(?:subscribe|unsubscribe|archive|post|help|owner
 
 /** A message known from its headers only (no patch hint): enough for threading and reports. */
 function lightMessage(raw: Buffer, source: string, scan: HeaderScan): MailMessage {
-  let msgid = scan.msgid;
+  const problems: MailProblem[] = [];
+  const head = sanitizeHeaderValues(
+    {
+      msgid: scan.msgid,
+      inReplyTo: scan.inReplyTo,
+      references: scan.references,
+      subject: scan.subject,
+      from: scan.from,
+      to: parseRepeatingAddresses(joined(scan, "to")),
+      cc: parseAddresses(joined(scan, "cc")),
+      date: scan.date,
+    },
+    problems,
+  );
+  let msgid = head.msgid;
   const msg: MailMessage = {
     msgid: msgid ?? "",
     msgidSynthetic: false,
-    inReplyTo: scan.inReplyTo,
-    references: scan.references,
-    subject: scan.subject,
-    from: scan.from,
-    to: parseRepeatingAddresses(joined(scan, "to")),
-    cc: parseAddresses(joined(scan, "cc")),
-    date: scan.date,
+    inReplyTo: head.inReplyTo,
+    references: head.references,
+    subject: head.subject,
+    from: head.from,
+    to: head.to,
+    cc: head.cc,
+    date: head.date,
     headers: headerRecord(scan.fields.filter((f) => !LIGHT_DROPPED.test(f.name) && !PARSED_HEADERS.has(f.name))),
     text: "",
     attachments: [],
@@ -154,8 +169,9 @@ function lightMessage(raw: Buffer, source: string, scan: HeaderScan): MailMessag
     msgid = syntheticMsgid(raw);
     msg.msgid = msgid;
     msg.msgidSynthetic = true;
-    msg.problems = [{ severity: "error", message: `no Message-ID header; using synthesized <${msgid}>` }];
+    problems.push({ severity: "error", message: `no Message-ID header; using synthesized <${msgid}>` });
   }
+  if (problems.length) msg.problems = problems;
   return msg;
 }
 
