@@ -27,7 +27,7 @@ export interface AcceptContext {
 export async function acceptMessage(
   ctx: AcceptContext,
   raw: Buffer,
-  where: { mailbox: string; uid: number | null; source: string; checkpoint: Checkpoint | null },
+  where: { mailbox: string; uid: number | null; source: string; checkpoint: Checkpoint | null; notes?: readonly string[] },
 ): Promise<IngestOutcome> {
   const now = (ctx.now ?? Date.now)();
   let msg: MailMessage;
@@ -41,6 +41,10 @@ export async function acceptMessage(
     ignored = `unparseable: ${err.message}`;
     ctx.log.warn({ source: where.source, err: err.message }, "mail not parseable; recorded and skipped");
   }
+  if (where.notes?.length) {
+    msg = { ...msg, problems: [...(msg.problems ?? []), ...where.notes.map((n) => ({ severity: "warning" as const, message: n }))] };
+  }
+  if (msg.problems?.length) ctx.log.info({ source: where.source, msgid: msg.msgid, problems: msg.problems.map((p) => p.message) }, "mail recorded with problems");
   if (!ignored) ignored = classifyMail(msg, ctx.filter);
   // A command mail keeps its raw bytes: DKIM verification needs them exactly.
   const command = !ignored && looksLikeCommandMail(raw);

@@ -185,7 +185,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
   const sink = async (mail: IncomingMail): Promise<void> => {
     if (stopping) return;
     collector.touch();
-    const out = await acceptMessage(acceptCtx, mail.raw, { mailbox: mail.mailbox, uid: mail.uid, source: mail.source, checkpoint: mail.checkpoint });
+    const out = await acceptMessage(acceptCtx, mail.raw, { mailbox: mail.mailbox, uid: mail.uid, source: mail.source, checkpoint: mail.checkpoint, ...(mail.notes ? { notes: mail.notes } : {}) });
     if (out.jobId !== null) runner.wake();
   };
 

@@ -14,6 +14,8 @@ export interface IncomingMail {
   /** Human-readable origin for records and logs ("INBOX;UID=42", "list.mbox#3"). */
   source: string;
   checkpoint: SourceCheckpoint | null;
+  /** What was odd about how the source cut it out (an mbox separator inside a body...): recorded with it. */
+  notes?: string[];
 }
 
 /** Stores one message; resolves once it is durably stored WITH its checkpoint. */

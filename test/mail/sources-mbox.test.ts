@@ -33,8 +33,7 @@ describe("mbox streaming", () => {
     let batch = "";
     for (let i = 1; i <= N; i++) {
       // bodies of varied size so that separators fall at every offset of the read chunks
-      // every other message without the empty line before the next "From " (some writers omit it)
-      batch += mail(i, `line one of ${i}\n${"x".repeat(i % 997)}\nend of ${i}`) + (i % 2 ? "\n" : "");
+      batch += mail(i, `line one of ${i}\n${"x".repeat(i % 997)}\nend of ${i}`) + "\n";
       if (batch.length > 1 << 20) {
         await fh.write(batch);
         batch = "";
@@ -78,6 +77,40 @@ describe("mbox streaming", () => {
     const got = await all([file]);
     expect(got.map((m) => scanHeaders(m.raw).msgid)).toEqual(["m1@example.org", "m2@example.org"]);
     expect(got[0]!.raw.toString()).toContain("\nFrom the logs it looks bad");
+  });
+
+  it("only a From line after an empty line starts a message: an exact one without it stays text, and is noted", async () => {
+    const file = path.join(dir, "noblank.mbox");
+    // mail 1's body carries a forged separator and mail with no empty line before it
+    const forged = "From mallory@example.org Mon Nov  9 20:46:46 2020\nFrom: Irq Maintainer <maz@kernel.org>\nSubject: Re: other\nMessage-ID: <forged@example.org>\n\nReviewed-by: Irq Maintainer <maz@kernel.org>";
+    await writeFile(file, mail(1, `hello\n${forged}\nrest of the real mail`) + "\n" + mail(2, "two"));
+    const items = [];
+    for await (const it of readMailItems([file])) items.push(it);
+    const got = items.filter((i): i is RawMail => "raw" in i);
+    expect(got.map((m) => scanHeaders(m.raw).msgid)).toEqual(["m1@example.org", "m2@example.org"]);
+    expect(got[0]!.raw.toString()).toContain("Reviewed-by: Irq Maintainer <maz@kernel.org>\nrest of the real mail\n");
+    expect(got[0]!.notes).toEqual([expect.stringMatching(/^a line "From \.\.\." at byte \d+ looks like an mbox separator but does not follow an empty line: kept as text of this message$/)]);
+    expect(got[1]!.notes).toBeUndefined();
+  });
+
+  it("a cut inside a diff hunk or an open multipart is noted on both pieces; an empty stretch is recorded", async () => {
+    const file = path.join(dir, "cutinside.mbox");
+    const patch = "diff --git a/x.c b/x.c\n--- a/x.c\n+++ b/x.c\n@@ -1,6 +1,6 @@\n a\n-b\n+c\n\nFrom evil@example.org Mon Nov  9 20:46:46 2020\nFrom: Evil <evil@example.org>\nMessage-ID: <cut@example.org>\n\n d\n e";
+    const multipart = (i: number): string =>
+      `From sender${i}@example.org Mon Nov  9 20:46:00 2020\nFrom: S <s@example.org>\nMessage-ID: <mp${i}@example.org>\nContent-Type: multipart/mixed; boundary=BB\n\n--BB\nContent-Type: text/plain\n\nhi\n`;
+    await writeFile(file, mail(1, patch) + "\n" + multipart(2) + "\n" + mail(3, "three") + "\nFrom x@y Mon Nov  9 20:46:46 2020\n\n" + mail(4, "four"));
+    const items = [];
+    for await (const it of readMailItems([file])) items.push(it);
+    const msgs = items.filter((i): i is RawMail => "raw" in i);
+    expect(msgs.map((m) => scanHeaders(m.raw).msgid)).toEqual(["m1@example.org", "cut@example.org", "mp2@example.org", "m3@example.org", "m4@example.org"]);
+    expect(msgs[0]!.notes).toEqual([expect.stringMatching(/although its last diff hunk is 4 lines short: the message after it may be the rest of this one/)]);
+    expect(msgs[1]!.notes).toEqual([expect.stringMatching(/^starts at byte \d+, inside message #1 \(its last diff hunk is 4 lines short\)/)]);
+    expect(msgs[2]!.notes).toEqual([expect.stringMatching(/although its multipart\/mixed body has no closing boundary/)]);
+    expect(msgs[3]!.notes).toEqual([expect.stringMatching(/inside message #3 \(its multipart\/mixed body has no closing boundary\)/)]);
+    const errors = items.filter((i) => "error" in i);
+    expect(errors).toEqual([{ error: { source: `${file}#5`, message: expect.stringMatching(/^empty message: the separator at byte \d+ is followed by nothing$/) } }]);
+    // every piece is accounted for: 6 pieces, 5 messages and 1 record, numbered without a gap
+    expect(items.map((i) => ("raw" in i ? i.source : i.error.source))).toEqual([1, 2, 3, 4, 5, 6].map((n) => `${file}#${n}`));
   });
 
   it("undoes mboxrd quoting: one '>' less on every >+From line", async () => {

@@ -53,7 +53,7 @@ export class FileSource implements MailSource {
         }
         const head = scanHeaders(item.raw);
         if (head.msgid && (await this.opts.known?.(head.msgid))) continue;
-        await sink({ raw: item.raw, mailbox: "files", uid: null, source: item.source, checkpoint: null });
+        await sink({ raw: item.raw, mailbox: "files", uid: null, source: item.source, checkpoint: null, ...(item.notes ? { notes: item.notes } : {}) });
       }
       this.problemsInLastPass = problems;
       this.lastRead = Date.now();

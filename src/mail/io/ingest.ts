@@ -56,13 +56,14 @@ export async function* ingestRaw(items: AsyncIterable<RawMailItem | RawMail>, op
       yield item;
       continue;
     }
-    for (const out of await ingestOne(item.raw, item.source, opts)) yield out;
+    for (const out of await ingestOne(item.raw, item.source, opts, item.notes)) yield out;
   }
 }
 
 /** One message: the MailMessage (when usable) followed by one `{ error }` per recorded problem. */
-export async function ingestOne(raw: Buffer, source: string, opts: IngestOptions = {}): Promise<IngestItem[]> {
+export async function ingestOne(raw: Buffer, source: string, opts: IngestOptions = {}, notes: readonly string[] = []): Promise<IngestItem[]> {
   const max = opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+  const noted: IngestItem[] = notes.map((n) => ({ error: { source, message: `warning: ${n}` } }));
   try {
     if (raw.length > max) throw new InputError(`message is ${raw.length} bytes, over the limit of ${max} (limits.maxMessageBytes); not parsed`, source);
     const scan = scanHeaders(raw);
@@ -74,6 +75,7 @@ export async function ingestOne(raw: Buffer, source: string, opts: IngestOptions
     } else {
       msg = lightMessage(raw, source, scan);
     }
+    if (notes.length) msg.problems = [...(msg.problems ?? []), ...notes.map((n) => ({ severity: "warning" as const, message: n }))];
     const out: IngestItem[] = [msg];
     for (const p of msg.problems ?? []) {
       out.push({ error: { source, message: p.severity === "warning" ? `warning: ${p.message}` : p.message } });
@@ -82,7 +84,7 @@ export async function ingestOne(raw: Buffer, source: string, opts: IngestOptions
   } catch (err) {
     const message = err instanceof InputError ? err.message : `internal error while parsing: ${(err as Error).message}`;
     opts.log?.warn({ source, err }, "mail not parsed");
-    return [{ error: { source, message } }];
+    return [{ error: { source, message } }, ...noted];
   }
 }
 

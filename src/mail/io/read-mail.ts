@@ -1,7 +1,7 @@
 import { open, readdir, stat } from "node:fs/promises";
 import path from "node:path";
 import type { TriageError } from "../../types/triage-result.js";
-import { MboxSplitter } from "./split-mbox.js";
+import { MboxSplitter, type MboxPiece } from "./split-mbox.js";
 import { detectDirKind, detectFileKind } from "./detect-mail-kind.js";
 
 /**
@@ -11,6 +11,8 @@ import { detectDirKind, detectFileKind } from "./detect-mail-kind.js";
 export interface RawMail {
   raw: Buffer;
   source: string;
+  /** What was odd about how it was cut out of its mbox (see MboxSplitter); recorded as warnings. */
+  notes?: string[];
 }
 
 export type RawMailItem = RawMail | { error: TriageError };
@@ -148,13 +150,16 @@ async function* readMbox(fh: import("node:fs/promises").FileHandle, file: string
     const { bytesRead } = await fh.read(buf, 0, chunkBytes, pos);
     if (bytesRead === 0) break;
     pos += bytesRead;
-    for (const piece of splitter.push(buf.subarray(0, bytesRead))) yield toItem(piece, file, max);
+    for (const piece of splitter.push(buf.subarray(0, bytesRead))) yield* toItems(piece, file, max);
   }
-  for (const piece of splitter.end()) yield toItem(piece, file, max);
+  for (const piece of splitter.end()) yield* toItems(piece, file, max);
 }
 
-function toItem(piece: ReturnType<MboxSplitter["end"]>[number], file: string, max: number): RawMailItem {
+/** A piece of an mbox as a message (with its notes) or as records: every piece is accounted for. */
+function toItems(piece: MboxPiece, file: string, max: number): RawMailItem[] {
   const source = `${file}#${piece.index}`;
-  if ("raw" in piece) return { raw: piece.raw, source };
-  return { error: { source, message: `message is ${piece.oversize} bytes, over the limit of ${max} (limits.maxMessageBytes); not parsed` } };
+  if ("raw" in piece) return [{ raw: piece.raw, source, ...(piece.notes ? { notes: piece.notes } : {}) }];
+  const notes = (piece.notes ?? []).map((n) => ({ error: { source, message: `warning: ${n}` } }));
+  if ("empty" in piece) return [{ error: { source, message: `empty message: the separator at byte ${piece.offset} is followed by nothing` } }, ...notes];
+  return [{ error: { source, message: `message is ${piece.oversize} bytes, over the limit of ${max} (limits.maxMessageBytes); not parsed` } }, ...notes];
 }

@@ -1,5 +1,15 @@
-/** One message cut out of an mbox: its bytes, or only its size when it was over the limit. */
-export type MboxPiece = { index: number; raw: Buffer } | { index: number; oversize: number };
+import { cutInsideReason } from "../mbox-cut-check.js";
+
+/**
+ * One piece cut out of an mbox: its bytes, or only its size when it was over the limit, or
+ * nothing when two separators had nothing between them. Every piece is handed out (and becomes
+ * a message or a record): nothing the splitter cuts is dropped silently. `offset` is the byte
+ * offset of its separator line in the file; `notes` say what was odd about the cut.
+ */
+export type MboxPiece =
+  | { index: number; offset: number; raw: Buffer; notes?: string[] }
+  | { index: number; offset: number; oversize: number; notes?: string[] }
+  | { index: number; offset: number; empty: true; notes?: string[] };
 
 export interface MboxSplitterOptions {
   /** Messages larger than this are not kept in memory; they come out as `{ oversize }`. */
@@ -19,11 +29,18 @@ const KEEP_BACK = 8;
  * Incremental mbox splitter: feed it chunks, it hands back whole messages. Memory stays bounded
  * by the largest message (and by maxMessageBytes: an oversize message is counted, not kept).
  *
- * A separator is a line starting "From " that looks like an mbox "From " line (a hh:mm time and
- * a year, as git mailsplit checks) and follows an empty line or starts the file, or that is an
- * exact asctime "From " line anywhere. The empty line before it belongs to the separator and is
- * not part of the previous message. CRLF files work:
- * "\r\n" is an empty line too.
+ * The format's rule, and nothing else: a message starts at a line "From " at the start of the
+ * file or right after an empty line, that looks like an mbox "From " line (a hh:mm time and a
+ * year, as git mailsplit checks, so "From the logs, 12:00..." stays text). The empty line
+ * belongs to the separator and is not part of the previous message. CRLF files work ("\r\n" is
+ * an empty line too). A "From " line that does NOT follow an empty line never starts a message,
+ * however exact its date (it is body text an unquoting writer left, or a forgery); it is noted
+ * on the message that keeps it.
+ *
+ * Each cut is accounted for: besides the pieces themselves, a cut where the message before it
+ * cannot have ended (an unclosed multipart, a diff hunk short of its lines: mbox-cut-check.ts) is
+ * noted on both pieces, because then the separator was most likely a body line of that message
+ * that its writer did not quote.
  */
 export class MboxSplitter {
   private readonly max: number;
@@ -37,6 +54,14 @@ export class MboxSplitter {
   private atFileStart = true;
   private oversize = false;
   private index = 0;
+  /** Bytes pushed so far (the file offset just past the last chunk). */
+  private pushed = 0;
+  /** File offset of the current message's separator line (0 for the first message). */
+  private pieceOffset = 0;
+  /** Notes for the current message, collected while it is cut. */
+  private notes: string[] = [];
+  /** The input did not start with a separator: its first stretch has none. */
+  private noLeadingSeparator = false;
 
   constructor(opts: MboxSplitterOptions = {}) {
     this.max = opts.maxMessageBytes ?? Number.MAX_SAFE_INTEGER;
@@ -51,6 +76,9 @@ export class MboxSplitter {
   push(chunk: Buffer): MboxPiece[] {
     const out: MboxPiece[] = [];
     const work = this.leftover.length ? Buffer.concat([this.leftover, chunk]) : chunk;
+    this.pushed += chunk.length;
+    /** File offset of work[0]. */
+    const base = this.pushed - work.length;
     let segStart = 0; // start of the current message's bytes inside `work`
     let scan = 0;
     if (this.atFileStart) {
@@ -67,7 +95,7 @@ export class MboxSplitter {
           return out;
         }
         segStart = scan = eol + 1;
-      }
+      } else this.noLeadingSeparator = true;
       this.started = true;
     }
     let keepFrom = -1;
@@ -85,14 +113,15 @@ export class MboxSplitter {
       if (idx >= 1 && work[idx - 1] === 0x0a) blank = 1;
       else if (idx >= 2 && work[idx - 1] === 0x0d && work[idx - 2] === 0x0a) blank = 2;
       else if (idx === 0 && this.partsLen === 0 && segStart === 0) blank = 1; // message was empty
-      // Without the empty line before it, only an exact asctime "From " line counts (some writers
-      // omit the empty line; body text never looks exactly like this).
-      if (blank > 0 ? isFromLine(work, lineStart, eol) : isStrictFromLine(work, lineStart, eol)) {
+      if (blank > 0 && isFromLine(work, lineStart, eol)) {
         // message ends with its last line's "\n" (at idx - blank); the blank line is dropped
         const msgEnd = Math.max(segStart, idx + 1 - blank);
-        this.finish(work.subarray(segStart, msgEnd), out);
+        this.finish(work.subarray(segStart, msgEnd), out, base + lineStart);
         segStart = scan = eol + 1;
       } else {
+        if (blank === 0 && isStrictFromLine(work, lineStart, eol)) {
+          this.notes.push(`a line "From ..." at byte ${base + lineStart} looks like an mbox separator but does not follow an empty line: kept as text of this message`);
+        }
         scan = lineStart;
       }
     }
@@ -111,7 +140,7 @@ export class MboxSplitter {
     // the mbox's final empty line is the separator's, not the message's
     if (last.length >= 2 && last[last.length - 1] === 0x0a && last[last.length - 2] === 0x0a) last = last.subarray(0, -1);
     else if (last.length >= 4 && last.toString("latin1", last.length - 4) === "\r\n\r\n") last = last.subarray(0, -2);
-    this.finish(last, out);
+    this.finish(last, out, null);
     return out;
   }
 
@@ -127,25 +156,51 @@ export class MboxSplitter {
     this.parts.push(b);
   }
 
-  private finish(tail: Buffer, out: MboxPiece[]): void {
+  /**
+   * Hands out the current message, ended by the separator at file offset `next` (null: by the
+   * end of the file). The separator's offset becomes the next message's.
+   */
+  private finish(tail: Buffer, out: MboxPiece[], next: number | null): void {
     this.append(tail);
     const size = this.partsLen;
     const parts = this.parts;
     const wasOversize = this.oversize;
+    const offset = this.pieceOffset;
+    const notes = this.notes;
     this.parts = [];
     this.partsLen = 0;
     this.oversize = false;
-    if (!wasOversize && isBlank(parts)) return; // empty stretch between separators
+    this.notes = [];
+    if (next !== null) this.pieceOffset = next;
+    const withNotes = <T extends object>(p: T): T & { notes?: string[] } => (notes.length ? { ...p, notes } : p);
+    if (!wasOversize && isBlank(parts)) {
+      // Empty lines before the first separator of a file that does not start with one are no
+      // message; an empty stretch after a separator is one (nothing in it), and is recorded.
+      if (this.index === 0 && this.noLeadingSeparator) {
+        this.noLeadingSeparator = false;
+        return;
+      }
+      this.index++;
+      out.push(withNotes({ index: this.index, offset, empty: true as const }));
+      return;
+    }
     this.index++;
     if (wasOversize) {
-      out.push({ index: this.index, oversize: size });
+      out.push(withNotes({ index: this.index, offset, oversize: size }));
       return;
     }
     // A message inside one read chunk is handed out as a view (no copy, no allocation): callers
     // that keep `raw` beyond the iteration must copy it (parseMessage does for kept raws), or a
     // small message would keep a whole read chunk alive.
     const raw = parts.length === 1 ? parts[0]! : Buffer.concat(parts, size);
-    out.push({ index: this.index, raw: unquoteFrom(raw, this.format) });
+    if (next !== null) {
+      const why = cutInsideReason(raw);
+      if (why) {
+        notes.push(`ends at the separator at byte ${next} although ${why}: the message after it may be the rest of this one (a body line "From " its writer did not quote)`);
+        this.notes.push(`starts at byte ${next}, inside message #${this.index} (${why}): it may be text of that message cut at a body line "From ", not a mail of its own`);
+      }
+    }
+    out.push(withNotes({ index: this.index, offset, raw: unquoteFrom(raw, this.format) }));
   }
 }
 
