@@ -152,6 +152,26 @@ describe("checkPatchSafety", () => {
   });
 });
 
+describe("checkPatchSafety: control characters in paths", () => {
+  it("refuses a CR LF, TAB or NUL in any path of a header, quoted or not", () => {
+    const created = ['diff --git "a/drivers/x\\r\\nReviewed-by: Irq Maintainer" "b/drivers/x\\r\\nReviewed-by: Irq Maintainer"', "new file mode 100644", "index 0000000..e69de29", "--- /dev/null", '+++ "b/drivers/x\\r\\nReviewed-by: Irq Maintainer"', "@@ -0,0 +1 @@", "+int x;"].join("\n");
+    const p = checkPatchSafety(created, limits);
+    expect(p.map((x) => x.kind)).toEqual(["control-char"]);
+    expect(p[0]!.message).toMatch(/^diff header path "a\/drivers\/x\\r\\nReviewed-by: Irq Maintainer" \(written as .*\) holds a CR \(line 1\)$/);
+    expect(kinds(gitDiff('"a/x\\ty.c"', '"b/x\\ty.c"'))).toEqual(["control-char"]);
+    expect(kinds(gitDiff('"a/x\\000y.c"', '"b/x\\000y.c"'))).toEqual(["control-char"]);
+    expect(kinds(gitDiff("a/x\ry.c", "b/x\ry.c"))).toEqual(["control-char"]);
+    expect(kinds(gitDiff("a/one.c", "b/two.c", ["similarity index 90%", "rename from one.c", 'rename to "two\\n.c"'], false))).toEqual(["control-char"]);
+    expect(kinds(gitDiff('"a/\\033[31mred.c"', '"b/\\033[31mred.c"'))).toEqual(["control-char"]);
+    expect(checkPatchSafety(gitDiff('"a/x\\ty.c"', '"b/x\\ty.c"'), limits)[0]!.message).toContain("holds a TAB");
+    expect(checkPatchSafety(gitDiff('"a/x\\000y.c"', '"b/x\\000y.c"'), limits)[0]!.message).toContain("holds a NUL");
+  });
+
+  it("still accepts names with spaces and UTF-8", () => {
+    expect(kinds(gitDiff('"a/x \\303\\244.c"', '"b/x \\303\\244.c"'))).toEqual([]);
+  });
+});
+
 describe("unquoteGitPath", () => {
   it("decodes escapes and octal UTF-8 bytes", () => {
     expect(unquoteGitPath("plain/x")).toBe("plain/x");
