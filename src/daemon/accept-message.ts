@@ -4,6 +4,7 @@ import { InputError } from "../errors.js";
 import { scanHeaders } from "../mail/header-scan.js";
 import type { MailMessage, MailProblem } from "../mail/mail-message.js";
 import { sanitizeHeaderValues } from "../mail/sanitize-header-values.js";
+import { bodyFingerprint } from "../mail/body-fingerprint.js";
 import { headerRecord, parseMessage, syntheticMsgid } from "../mail/parse-message.js";
 import type { Checkpoint, IngestOutcome, Store } from "../store/store.js";
 import { looksLikeCommandMail } from "../mail-commands/io/inspect-command-mail.js";
@@ -62,6 +63,9 @@ export async function acceptMessage(
     now,
   });
   ctx.metrics?.messagesSeen.inc({ outcome: !outcome.inserted ? "duplicate" : ignored ? "ignored" : "queued" });
+  if (outcome.conflict) {
+    ctx.log.warn({ msgid: msg.msgid, source: where.source, conflict: outcome.conflict }, "conflicting copy of a stored Message-ID: recorded, the first copy is kept");
+  }
   if (outcome.confirmedOutbox) ctx.log.info({ key: outcome.confirmedOutbox, msgid: msg.msgid }, "own reply seen on the list: delivery confirmed");
   ctx.log.debug({ msgid: msg.msgid, source: where.source, inserted: outcome.inserted, ignored, root: outcome.root }, "mail stored");
   return outcome;
@@ -98,5 +102,6 @@ function brokenMessage(raw: Buffer, source: string): MailMessage {
     source,
     raw: null,
     bodyParsed: false,
+    ...(scan ? { bodyHash: bodyFingerprint(raw, scan.bodyStart) } : {}),
   };
 }

@@ -15,10 +15,12 @@ export interface ThreadNode {
 
 export interface DuplicateMessage {
   msgid: string;
-  /** Source of the copy that was kept. */
+  /** Source of the copy that was kept: always the first one seen. */
   kept: string;
   /** Source of the copy that was dropped. */
   dropped: string;
+  /** Set when the dropped copy is not the same mail: "different sender: ...", "different body". */
+  conflict?: string;
 }
 
 export interface ThreadSet {
@@ -29,17 +31,18 @@ export interface ThreadSet {
   duplicates: DuplicateMessage[];
 }
 
-/** Which of two copies of one Message-ID to keep: the one with a body, then the richer one. */
-function better(a: MailMessage, b: MailMessage): MailMessage {
-  // A digested message (ingest dropped its body) counts with the length its text had.
-  const length = (m: MailMessage): number => m.digest?.textLength ?? m.text.length;
-  const score = (m: MailMessage): number =>
-    (length(m) > 0 ? 4 : 0) + (m.attachments.length > 0 ? 2 : 0) + (m.raw ? 1 : 0);
-  const sa = score(a);
-  const sb = score(b);
-  if (sa !== sb) return sa > sb ? a : b;
-  if (length(a) !== length(b)) return length(a) > length(b) ? a : b;
-  return a; // first seen wins a tie: stable
+/**
+ * Why a second copy of a Message-ID is not the same mail as the first, or null when it is (a
+ * list copy of a mail also received directly). Senders are compared without regard to case,
+ * bodies by their fingerprints (bodyFingerprint: line ends, trailing empty lines and a list
+ * footer do not count); a message without a fingerprint (made by hand) is compared by sender.
+ */
+export function copyConflict(first: Pick<MailMessage, "from" | "bodyHash">, second: Pick<MailMessage, "from" | "bodyHash">): string | null {
+  const a = first.from?.address.toLowerCase() ?? "";
+  const b = second.from?.address.toLowerCase() ?? "";
+  if (a !== b) return `different sender: ${b || "(none)"}, the first copy is from ${a || "(none)"}`;
+  if (first.bodyHash !== undefined && second.bodyHash !== undefined && first.bodyHash !== second.bodyHash) return "different body";
+  return null;
 }
 
 /** How many declared ancestors (nearest first) threading looks at. */
@@ -87,23 +90,24 @@ function byDateThenId(a: ThreadNode, b: ThreadNode): number {
 }
 
 /**
- * JWZ-style threading over a batch of messages. Pure and order-independent: replies that arrive
- * before their parent, parents that never arrive, duplicate Message-IDs and reference cycles are
- * all tolerated.
+ * JWZ-style threading over a batch of messages. Pure and independent of input order except for
+ * duplicate Message-IDs (the first copy is kept): replies that arrive before their parent,
+ * parents that never arrive, duplicates and reference cycles are all tolerated.
  */
 export function buildThreads(messages: readonly MailMessage[]): ThreadSet {
   const kept = new Map<string, MailMessage>();
   const duplicates: DuplicateMessage[] = [];
+  // The first copy of a Message-ID is the one: a later copy, whoever sent it and however much
+  // richer it looks, can never replace what the list delivered first (a forged copy would
+  // otherwise be triaged instead). A later copy that says something else is a conflict.
   for (const m of messages) {
     const prev = kept.get(m.msgid);
     if (!prev) {
       kept.set(m.msgid, m);
       continue;
     }
-    const win = better(prev, m);
-    const lose = win === prev ? m : prev;
-    kept.set(m.msgid, win);
-    duplicates.push({ msgid: m.msgid, kept: win.source, dropped: lose.source });
+    const conflict = copyConflict(prev, m);
+    duplicates.push({ msgid: m.msgid, kept: prev.source, dropped: m.source, ...(conflict ? { conflict } : {}) });
   }
 
   const byId = new Map<string, ThreadNode>();

@@ -52,6 +52,11 @@ export interface MailMessage {
    */
   bodyParsed?: boolean;
   /**
+   * bodyFingerprint() of the raw body: whether two copies of one Message-ID say the same thing.
+   * Set by parseMessage and ingest; absent on hand-made messages (then only senders are compared).
+   */
+  bodyHash?: string;
+  /**
    * Readable problems found while parsing this message (missing Message-ID, unknown charset,
    * truncated MIME, ...). ingest also yields each as an `{ error }` record; kept here so a caller
    * holding only the message can still see them.

@@ -10,6 +10,7 @@ import { transferDecode } from "./mime/transfer-decode.js";
 import { undoFlowed } from "./mime/undo-flowed.js";
 import { walkMime, type MimeLeaf } from "./mime/walk-mime.js";
 import { sanitizeHeaderValues, type HeaderValues } from "./sanitize-header-values.js";
+import { bodyFingerprint } from "./body-fingerprint.js";
 
 export interface ParseMessageOptions {
   /** Keep `raw` on messages that may carry a patch (git am needs the original bytes). */
@@ -114,6 +115,7 @@ export async function parseMessage(raw: Buffer, source: string, opts: ParseMessa
     // a copy: `raw` may be a view into a large read buffer (see RawMail)
     raw: opts.keepRaw && mayCarryPatch(head.subject, text, attachments) ? Buffer.from(raw) : null,
     bodyParsed: true,
+    bodyHash: bodyFingerprint(raw, scan.bodyStart),
   };
   if (problems.length) msg.problems = problems;
   return msg;

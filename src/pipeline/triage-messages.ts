@@ -100,6 +100,11 @@ export async function triageMessages(messages: readonly MailMessage[], deps: Tri
   const errors: TriageError[] = [];
   const set = buildSeries(messages);
   const run: TriageRun = { result: { series: [], errors }, replies: [], revisions: [] };
+  for (const d of set.duplicates) {
+    if (!d.conflict) continue;
+    log.warn({ msgid: d.msgid, kept: d.kept, dropped: d.dropped, conflict: d.conflict }, "conflicting copies of one Message-ID: the first is kept");
+    errors.push({ source: d.dropped, message: `warning: conflict: another copy of <${d.msgid}> (${d.conflict}); the first copy, ${d.kept}, is kept and this one ignored` });
+  }
 
   for (const lineage of set.lineages) {
     const series = { lineage: lineage.id, revisions: [] as RevisionResult[] };

@@ -15,6 +15,8 @@ export interface MessageStore {
   checkpoints(): Promise<Checkpoint[]>;
   /** Messages kept but not triaged (own mail, bots, unparseable), newest first. */
   ignoredMessages(limit: number): Promise<{ msgid: string; subject: string; from: string | null; ignored: string; receivedAt: number }[]>;
+  /** Later copies of a stored Message-ID that said something else (the first copy is kept), newest first. */
+  conflicts(limit: number): Promise<MessageConflict[]>;
   hasMessage(msgid: string): Promise<boolean>;
   getMessage(msgid: string): Promise<StoredMessage | null>;
   /** Messages of one thread (by thread root), oldest first, with `raw` restored. */
@@ -52,6 +54,16 @@ export interface IngestOutcome {
   jobId: number | null;
   /** The message is one of our own replies coming back from the list: its entry is now sent. */
   confirmedOutbox: string | null;
+  /** A copy of a stored Message-ID from another sender or with another body: recorded, not stored. */
+  conflict?: string;
+}
+
+export interface MessageConflict {
+  msgid: string;
+  source: string;
+  from: string | null;
+  reason: string;
+  receivedAt: number;
 }
 
 export interface StoredMessage {

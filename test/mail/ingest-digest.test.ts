@@ -121,7 +121,7 @@ describe("ingest keeps a digest instead of the body of mail that cannot post wor
     expect(parseRepeatingAddresses(null)).toEqual([]);
   });
 
-  it("of two copies of one reply, the one whose body was parsed is kept, and its trailer counts", async () => {
+  it("of two copies of one reply the first is kept, even when only the later one was parsed; the later one is a conflict and its trailer does not count", async () => {
     const box = path.join(dir, "dup.mbox");
     const patch =
       "From: Ann Author <ann@example.org>\nSubject: [PATCH] genirq: keep the mapping\nMessage-ID: <p1@example.org>\nDate: Mon, 9 Nov 2020 10:00:00 +0000\n\n" +
@@ -138,8 +138,11 @@ describe("ingest keeps a digest instead of the body of mail that cannot post wor
       [true, [{ name: "Reviewed-by", value: "Rex Reviewer <rex@example.org>" }]],
     ]);
     const set = buildSeries(msgs);
-    expect(set.duplicates).toEqual([{ msgid: "r1@example.org", kept: `${box}#3`, dropped: `${box}#2` }]);
+    expect(set.duplicates).toEqual([{ msgid: "r1@example.org", kept: `${box}#2`, dropped: `${box}#3`, conflict: "different body" }]);
     const rev = set.lineages[0]!.revisions[0]!;
-    expect(rev.trailers.map((t) => `${t.name}: ${t.value}`)).toEqual(["Signed-off-by: Ann Author <ann@example.org>", "Reviewed-by: Rex Reviewer <rex@example.org>"]);
+    expect(rev.trailers.map((t) => `${t.name}: ${t.value}`)).toEqual(["Signed-off-by: Ann Author <ann@example.org>"]);
+    // in the other order the parsed copy is the first, and its trailer counts
+    const swapped = buildSeries([msgs[0]!, msgs[2]!, msgs[1]!]);
+    expect(swapped.lineages[0]!.revisions[0]!.trailers.map((t) => t.name)).toEqual(["Signed-off-by", "Reviewed-by"]);
   });
 });

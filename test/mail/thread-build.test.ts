@@ -42,14 +42,28 @@ describe("buildThreads", () => {
     expect(t.roots.map((r) => r.msgid)).toEqual(["root"]);
   });
 
-  it("keeps one copy of a duplicate Message-ID, preferring the one with a body", () => {
+  it("keeps the first copy of a duplicate Message-ID, whatever a later copy holds (issue 12)", () => {
     const light = m("x", { text: "", source: "list" });
     const full = m("x", { text: "the body", source: "direct" });
-    for (const order of [[light, full], [full, light]]) {
-      const t = buildThreads(order);
-      expect(t.byId.get("x")?.message?.source).toBe("direct");
-      expect(t.duplicates).toEqual([{ msgid: "x", kept: "direct", dropped: "list" }]);
+    for (const [first, second] of [[light, full], [full, light]] as const) {
+      const t = buildThreads([first, second]);
+      expect(t.byId.get("x")?.message?.source).toBe(first.source);
+      expect(t.duplicates).toEqual([{ msgid: "x", kept: first.source, dropped: second.source }]);
     }
+  });
+
+  it("records a later copy from another sender, or with another body, as a conflict", () => {
+    const real = { ...m("x", { source: "real" }), from: { name: "Ann", address: "ann@example.org" }, bodyHash: "aaa" };
+    const sameButCase = { ...real, source: "list", from: { name: "Ann", address: "Ann@Example.org" } };
+    const forged = { ...real, source: "forged", from: { name: "Irq Maintainer", address: "maz@kernel.org" } };
+    const edited = { ...real, source: "edited", bodyHash: "bbb" };
+    const t = buildThreads([real, sameButCase, forged, edited]);
+    expect(t.byId.get("x")?.message?.source).toBe("real");
+    expect(t.duplicates).toEqual([
+      { msgid: "x", kept: "real", dropped: "list" },
+      { msgid: "x", kept: "real", dropped: "forged", conflict: "different sender: maz@kernel.org, the first copy is from ann@example.org" },
+      { msgid: "x", kept: "real", dropped: "edited", conflict: "different body" },
+    ]);
   });
 
   it("breaks reference cycles", () => {

@@ -67,6 +67,23 @@ describe("messages and checkpoints", () => {
     expect(thread[0]?.raw?.toString()).toContain("Message-ID:");
   });
 
+  it("keeps the first copy of a Message-ID and records a later one from another sender or with another body (issue 12)", async () => {
+    await ingest(mail("dup@x", { bodyHash: "h1" }));
+    const same = await ingest(mail("dup@x", { bodyHash: "h1", from: { name: "Dev", address: "DEV@Example.org" }, source: "list copy" }));
+    expect(same).toMatchObject({ inserted: false });
+    expect(same.conflict).toBeUndefined();
+    const forged = await ingest(mail("dup@x", { bodyHash: "h2", from: { name: "Irq Maintainer", address: "maz@kernel.org" }, source: "forged", text: "Reviewed-by: x\n" }), T0 + 1);
+    expect(forged).toMatchObject({ inserted: false, jobId: null, conflict: "different sender: maz@kernel.org, the first copy is from dev@example.org" });
+    const edited = await ingest(mail("dup@x", { bodyHash: "h3", source: "edited" }), T0 + 2);
+    expect(edited.conflict).toBe("different body");
+    expect((await store.getMessage("dup@x"))?.message.from?.address).toBe("dev@example.org");
+    expect((await store.conflicts(10)).map((c) => [c.source, c.reason])).toEqual([
+      ["edited", "different body"],
+      ["forged", "different sender: maz@kernel.org, the first copy is from dev@example.org"],
+    ]);
+    expect(await store.messageCount()).toBe(1);
+  });
+
   it("ignored mail is stored but queues no job", async () => {
     const out = await ingest(mail("bot@x"), T0, { ignored: "bot header auto-submitted" });
     expect(out.inserted).toBe(true);

@@ -15,7 +15,7 @@ revisions and their results, the outbox (pending, in doubt, sent, abandoned), ma
 checkpoints, and mail kept but not triaged (own, bots, unparseable). Reads the store only;
 safe while the daemon runs. --requeue puts a dead-lettered job back in the queue.
 --json prints one object: {"messages", "checkpoints", "queue": {"counts", "running", "dead"},
-"series": [...], "outbox": {"counts", "entries"}, "ignored": [...]}.
+"series": [...], "outbox": {"counts", "entries"}, "ignored": [...], "conflicts": [...]}.
 `;
 
 export async function statusReport(store: Store, limit: number): Promise<Record<string, unknown>> {
@@ -58,12 +58,14 @@ export async function statusReport(store: Store, limit: number): Promise<Record<
       })),
     },
     ignored: (await store.ignoredMessages(limit)).map((m) => ({ ...m, receivedAt: iso(m.receivedAt) })),
+    conflicts: (await store.conflicts(limit)).map((c) => ({ ...c, receivedAt: iso(c.receivedAt) })),
   };
 }
 
 function text(r: Record<string, unknown>): string {
   const q = r["queue"] as { counts: Record<string, number>; running: { id: number; kind: string; key: string }[]; dead: { id: number; kind: string; key: string; attempts: number; error: string | null }[] };
   const o = r["outbox"] as { counts: Record<string, number>; entries: { state: string; key: string; subject: string; lastError: string | null }[] };
+  const conflicts = r["conflicts"] as { msgid: string; source: string; reason: string }[];
   const series = r["series"] as { lineage: string; version: number; title: string; relevant: boolean; apply: string; missing: number[] }[];
   const lines = [
     `messages: ${String(r["messages"])}`,
@@ -72,6 +74,7 @@ function text(r: Record<string, unknown>): string {
     ...(q.dead.length ? ["dead letters:", ...q.dead.map((j) => `  #${j.id} ${j.kind} ${j.key} (${j.attempts} attempts): ${j.error ?? ""}`)] : []),
     `outbox: ${Object.entries(o.counts).map(([k, v]) => `${k} ${v}`).join(", ")}`,
     ...o.entries.map((e) => `  [${e.state}] ${e.subject}${e.lastError ? ` (${e.lastError})` : ""}`),
+    ...conflicts.map((c) => `conflict: another copy of <${c.msgid}> from ${c.source} (${c.reason}); the first copy is kept`),
     "recent series:",
     ...series.map((s) => `  v${s.version} ${s.title} [${s.relevant ? "relevant" : "not relevant"}, apply ${s.apply}${s.missing.length ? `, missing ${s.missing.join(",")}` : ""}]`),
   ];

@@ -11,6 +11,7 @@ import { parseReplyTrailers } from "../../patch/parse-trailers.js";
 import { ownCopy } from "../own-copy.js";
 import { parseSubject } from "../parse-subject.js";
 import { sanitizeHeaderValues } from "../sanitize-header-values.js";
+import { bodyFingerprint } from "../body-fingerprint.js";
 
 export type IngestItem = MailMessage | { error: TriageError };
 
@@ -166,6 +167,7 @@ function lightMessage(raw: Buffer, source: string, scan: HeaderScan): MailMessag
     source,
     raw: null,
     bodyParsed: false,
+    bodyHash: bodyFingerprint(raw, scan.bodyStart),
   };
   if (msgid === null) {
     msgid = syntheticMsgid(raw);

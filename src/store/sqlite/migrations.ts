@@ -134,4 +134,23 @@ ALTER TABLE stage_results ADD COLUMN findings TEXT NOT NULL DEFAULT '[]';
 ALTER TABLE stage_results ADD COLUMN error TEXT;
 `,
   },
+  {
+    version: 3,
+    name: "message body fingerprints and conflicting copies of one Message-ID",
+    sql: `
+ALTER TABLE messages ADD COLUMN body_hash TEXT;        -- bodyFingerprint(); NULL for older rows
+
+CREATE TABLE conflicts (
+  id           INTEGER PRIMARY KEY,
+  msgid        TEXT NOT NULL,            -- the Message-ID both copies carry (the first is kept)
+  mailbox      TEXT NOT NULL,
+  uid          INTEGER,
+  source       TEXT NOT NULL,
+  from_addr    TEXT,
+  reason       TEXT NOT NULL,            -- "different sender: ...", "different body"
+  received_at  INTEGER NOT NULL
+);
+CREATE INDEX conflicts_msgid ON conflicts(msgid);
+`,
+  },
 ];

@@ -1,5 +1,6 @@
+import { copyConflict } from "../../mail/build-threads.js";
 import type { MailMessage } from "../../mail/mail-message.js";
-import type { Checkpoint, IngestInput, IngestOutcome, MessageStore, StoredMessage } from "../message-store.js";
+import type { Checkpoint, IngestInput, IngestOutcome, MessageConflict, MessageStore, StoredMessage } from "../message-store.js";
 import { num, numOrNull, str, strOrNull, SqlitePart, type Row, type StatementCache } from "./sqlite-part.js";
 import type { SqliteQueue } from "./sqlite-queue.js";
 
@@ -12,6 +13,11 @@ function encodeMessage(m: MailMessage): string {
 function decodeMessage(json: string, raw: unknown): MailMessage {
   const m = JSON.parse(json) as MailMessage & { date: string | null };
   return { ...m, date: m.date ? new Date(m.date) : null, raw: Buffer.isBuffer(raw) ? raw : null };
+}
+
+/** copyConflict() against a stored first copy (its lower-case From: address and fingerprint). */
+function storedCopyConflict(fromAddr: string | null, bodyHash: string | null, m: MailMessage): string | null {
+  return copyConflict({ from: fromAddr ? { name: "", address: fromAddr } : null, ...(bodyHash !== null ? { bodyHash } : {}) }, m);
 }
 
 /** Messages, threads and checkpoints on SQLite. A new message enqueues its thread's job in the same transaction. */
@@ -38,16 +44,24 @@ export class SqliteMessages extends SqlitePart implements MessageStore {
   async ingestMessage(input: IngestInput): Promise<IngestOutcome> {
     const m = input.message;
     const tx = this.db.transaction((): IngestOutcome => {
-      const existing = this.stmt("SELECT root FROM messages WHERE msgid = ?").get(m.msgid) as Row | undefined;
+      const existing = this.stmt("SELECT root, from_addr, body_hash FROM messages WHERE msgid = ?").get(m.msgid) as Row | undefined;
       let outcome: IngestOutcome;
       if (existing) {
+        // The first copy stays; a later one that says something else is recorded, never stored.
         outcome = { inserted: false, root: str(existing["root"]), jobId: null, confirmedOutbox: null };
+        const conflict = storedCopyConflict(strOrNull(existing["from_addr"]), strOrNull(existing["body_hash"]), m);
+        if (conflict) {
+          this
+            .stmt("INSERT INTO conflicts (msgid, mailbox, uid, source, from_addr, reason, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
+            .run(m.msgid, input.mailbox, input.uid, m.source, m.from?.address.toLowerCase() ?? null, conflict, input.now);
+          outcome.conflict = conflict;
+        }
       } else {
         const root = this.rootFor(m);
         this
           .stmt(
-            `INSERT INTO messages (msgid, mailbox, uid, root, subject, from_addr, in_reply_to, refs, date, is_patch, ignored, parsed, raw, received_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+            `INSERT INTO messages (msgid, mailbox, uid, root, subject, from_addr, in_reply_to, refs, date, is_patch, ignored, parsed, raw, received_at, body_hash)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           )
           .run(
             m.msgid,
@@ -64,6 +78,7 @@ export class SqliteMessages extends SqlitePart implements MessageStore {
             encodeMessage(m),
             m.raw,
             input.now,
+            m.bodyHash ?? null,
           );
         let jobId: number | null = null;
         if (!input.ignored) {
@@ -130,6 +145,11 @@ export class SqliteMessages extends SqlitePart implements MessageStore {
       .stmt("SELECT msgid, subject, from_addr, ignored, received_at FROM messages WHERE ignored IS NOT NULL ORDER BY received_at DESC LIMIT ?")
       .all(limit) as Row[];
     return rows.map((r) => ({ msgid: str(r["msgid"]), subject: str(r["subject"]), from: strOrNull(r["from_addr"]), ignored: str(r["ignored"]), receivedAt: num(r["received_at"]) }));
+  }
+
+  async conflicts(limit: number): Promise<MessageConflict[]> {
+    const rows = this.stmt("SELECT msgid, source, from_addr, reason, received_at FROM conflicts ORDER BY received_at DESC, id DESC LIMIT ?").all(limit) as Row[];
+    return rows.map((r) => ({ msgid: str(r["msgid"]), source: str(r["source"]), from: strOrNull(r["from_addr"]), reason: str(r["reason"]), receivedAt: num(r["received_at"]) }));
   }
 
   async hasMessage(msgid: string): Promise<boolean> {

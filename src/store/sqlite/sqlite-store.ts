@@ -94,6 +94,7 @@ export class SqliteStore implements Store {
   getCheckpoint: Store["getCheckpoint"] = (m) => this.messages.getCheckpoint(m);
   checkpoints: Store["checkpoints"] = () => this.messages.checkpoints();
   ignoredMessages: Store["ignoredMessages"] = (n) => this.messages.ignoredMessages(n);
+  conflicts: Store["conflicts"] = (n) => this.messages.conflicts(n);
   hasMessage: Store["hasMessage"] = (id) => this.messages.hasMessage(id);
   getMessage: Store["getMessage"] = (id) => this.messages.getMessage(id);
   threadMessages: Store["threadMessages"] = (r) => this.messages.threadMessages(r);
