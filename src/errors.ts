@@ -34,9 +34,25 @@ export class ExternalError extends Error {
     message: string,
     readonly tool: string,
     readonly detail: string = "",
+    /**
+     * What may be said about it in a mail: made where the error is made, by the code that knows
+     * which of its words are local paths, and without them. Absent: nothing specific.
+     */
+    readonly mailText: string | null = null,
   ) {
     super(message);
   }
+}
+
+/**
+ * The text a reply may carry for an error: the mail-safe text its maker gave (ExternalError's
+ * `mailText`, an InputError's message: that is about the mail itself), else a generic sentence.
+ * `err.message` is for logs and the run's own output, never for mail: it may name local paths.
+ */
+export function mailTextOf(err: unknown): string {
+  if (err instanceof ExternalError && err.mailText) return err.mailText;
+  if (err instanceof InputError) return err.message;
+  return `an internal error (${err instanceof ExternalError ? `${err.tool} failed; ` : ""}the details are in irqtriage's log)`;
 }
 
 export const ExitCode = {

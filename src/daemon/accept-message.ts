@@ -8,7 +8,7 @@ import { bodyFingerprint } from "../mail/body-fingerprint.js";
 import { headerRecord, parseMessage, syntheticMsgid } from "../mail/parse-message.js";
 import type { Checkpoint, IngestOutcome, Store } from "../store/store.js";
 import { looksLikeCommandMail } from "../mail-commands/io/inspect-command-mail.js";
-import { classifyMail, type MailFilter } from "./classify-mail.js";
+import { classifyMail, type MailFilter } from "../mail/classify-mail.js";
 import type { DaemonMetrics } from "./daemon-metrics.js";
 
 export interface AcceptContext {

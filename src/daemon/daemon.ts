@@ -8,7 +8,7 @@ import type { Store } from "../store/store.js";
 import type { IncomingMail, MailSource } from "../types/mail-source.js";
 import { InputError } from "../errors.js";
 import { acceptMessage, type AcceptContext } from "./accept-message.js";
-import { mailFilter } from "./classify-mail.js";
+import { mailFilter } from "../mail/classify-mail.js";
 import { DaemonMetrics } from "./daemon-metrics.js";
 import { startHealthServer } from "./health-server.js";
 import { IdleCollector } from "./idle-collector.js";

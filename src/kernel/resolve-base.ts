@@ -13,7 +13,7 @@ export async function resolveBase(
 ): Promise<BaseChoice> {
   const branchSha = await mirror.resolve(opts.branch);
   if (branchSha === null) {
-    throw new ExternalError(`branch ${opts.branch} is not in the mirror ${mirror.path}`, "git");
+    throw new ExternalError(`branch ${opts.branch} is not in the mirror ${mirror.path}`, "git", "", `branch ${opts.branch} is not in the mirror`);
   }
   const trailer = opts.baseCommit?.trim() ?? null;
   let baseCommitSha: string | null = null;

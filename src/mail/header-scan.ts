@@ -41,6 +41,8 @@ const DIFF_HINTS = ["diff --git ", "\n+++ ", "\nIndex: ", "\nbase-commit: "].map
 const TRAILER_TAIL = Buffer.from("-by:", "latin1");
 const FIXES = Buffer.from("Fixes: ", "latin1");
 const PATCH_TYPES = ["x-patch", "X-PATCH", "X-Patch", "x-diff", "X-DIFF", "X-Diff"];
+/** A message inside the message: parsed fully so that it is recorded (parseMessage). */
+const NESTED_TYPES = ["message/rfc822", "Message/rfc822", "message/RFC822", "Message/RFC822", "MESSAGE/RFC822", "message/global", "Message/Global"];
 
 /**
  * Fast header-only scan used to decide which messages need mailparser. Cheap on purpose: the
@@ -114,7 +116,9 @@ function fullParseReason(raw: Buffer, bodyStart: number, subject: string, ct: st
   const end = Math.min(raw.length, bodyStart + BODY_HINT_BYTES);
   let body = raw.subarray(bodyStart, end);
   if (ct.startsWith("multipart/")) {
+    if (ct === "multipart/digest") return "nested message";
     for (const t of PATCH_TYPES) if (body.indexOf(t, 0, "latin1") >= 0) return "patch attachment";
+    for (const t of NESTED_TYPES) if (body.indexOf(t, 0, "latin1") >= 0) return "nested message";
     // An encoded part cannot be searched as bytes; let mailparser look inside.
     if (/content-transfer-encoding:[ \t]*base64/i.test(body.toString("latin1", 0, Math.min(body.length, 65536)))) {
       return "multipart with base64 part";

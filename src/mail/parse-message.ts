@@ -11,6 +11,7 @@ import { undoFlowed } from "./mime/undo-flowed.js";
 import { walkMime, type MimeLeaf } from "./mime/walk-mime.js";
 import { sanitizeHeaderValues, type HeaderValues } from "./sanitize-header-values.js";
 import { bodyFingerprint } from "./body-fingerprint.js";
+import { cleanText, preview } from "./header-safety.js";
 
 export interface ParseMessageOptions {
   /** Keep `raw` on messages that may carry a patch (git am needs the original bytes). */
@@ -70,6 +71,7 @@ export async function parseMessage(raw: Buffer, source: string, opts: ParseMessa
   const texts: string[] = [];
   const attachments: MailAttachment[] = [];
   for (const leaf of walk.leaves) {
+    if (leaf.contentType === "message/rfc822" || leaf.contentType === "message/global") problems.push(nestedMessageProblem(leaf));
     if (leaf.disposition === "inline" && leaf.contentType === "text/plain") {
       texts.push(leafText(leaf, problems));
     } else if (leaf.disposition === "inline" && leaf.contentType !== "message/delivery-status") {
@@ -119,6 +121,22 @@ export async function parseMessage(raw: Buffer, source: string, opts: ParseMessa
   };
   if (problems.length) msg.problems = problems;
   return msg;
+}
+
+/**
+ * A record for a message inside the message (a forward, a bounce, a digest entry): it is kept as
+ * an attachment and never triaged itself (its patch is not applied, its trailers do not count),
+ * and the record says which mail it was.
+ */
+function nestedMessageProblem(leaf: MimeLeaf): MailProblem {
+  const inner = transferDecode(leaf.body, leaf.encoding).bytes;
+  const head = scanHeaders(inner.subarray(0, Math.min(inner.length, 256 * 1024)));
+  const what = [
+    head.msgid ? `<${preview(head.msgid, 80).slice(1, -1)}>` : "no Message-ID",
+    head.subject ? `subject ${preview(cleanText(head.subject).text, 80)}` : null,
+    head.from ? `from ${preview(head.from.address, 80)}` : null,
+  ].filter(Boolean);
+  return { severity: "warning", message: `nested ${leaf.contentType} part${leaf.filename ? ` ${preview(leaf.filename, 60)}` : ""} (${what.join(", ")}): kept as an attachment, not triaged` };
 }
 
 /** "irqtriage-<sha1 of raw>@invalid": stable for the same bytes, so reruns agree. */

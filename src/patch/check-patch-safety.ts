@@ -1,5 +1,6 @@
 import { checkMode, binaryProblem } from "./safety/check-mode.js";
 import { PATH_CHECKS, type PatchPath } from "./safety/check-path.js";
+import { checkNulByte } from "./safety/check-nul-byte.js";
 import { checkPatchSize } from "./safety/check-patch-size.js";
 import type { PathRole, SafetyLimits, SafetyProblem } from "./safety/safety-problem.js";
 import { walkPatchHeaders } from "./safety/walk-patch-headers.js";
@@ -9,7 +10,8 @@ export type { SafetyLimits, SafetyProblem, SafetyProblemKind } from "./safety/sa
 
 /**
  * The checks an untrusted patch must pass before git sees it (issue #2, "A patch is untrusted").
- * Pure: text in, problems out, one per kind and path. The size (safety/check-patch-size.ts);
+ * Pure: text in, problems out, one per kind and path. The size (safety/check-patch-size.ts), a
+ * NUL byte (safety/check-nul-byte.ts);
  * then every path of every header, as walkPatchHeaders finds them, decoded from git's C-quoting
  * (bad quoting is a problem of its own) through PATH_CHECKS (absolute, "..", .git, control
  * characters: safety/check-path.ts); modes and binary markers (safety/check-mode.ts).
@@ -26,6 +28,7 @@ export function checkPatchSafety(text: string, limits: SafetyLimits): SafetyProb
   };
 
   add(checkPatchSize(text, limits));
+  add(checkNulByte(text));
   walkPatchHeaders(text, {
     path(written: string, line: number, role: PathRole, stripPrefix: boolean): string | null {
       const p = readPath(written, line, role, stripPrefix);

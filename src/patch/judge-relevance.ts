@@ -1,3 +1,4 @@
+import { hasControl } from "../mail/header-safety.js";
 import { titlePrefix } from "../mail/parse-subject.js";
 import type { PatchFile } from "./extract-patch.js";
 import type { RelevanceRules } from "./relevance-rules.js";
@@ -63,12 +64,20 @@ function subjectReason(title: string, rules: RelevanceRules): string | null {
   return rules.matchPrefix(prefix.replace(/\s+/g, "")) ? `subject prefix ${prefix}` : null;
 }
 
+/**
+ * A path as a reason shows it: as it is, or JSON-quoted when it holds a control character (a
+ * hostile name with CR LF would otherwise become lines of its own in the reply's text).
+ */
+function shown(path: string): string {
+  return hasControl(path) ? JSON.stringify(path) : path;
+}
+
 /** Reasons from the files of one diff: paths touched, API calls added/removed. */
 export function judgeFiles(files: readonly PatchFile[], rules: RelevanceRules): string[] {
   const reasons: string[] = [];
   for (const f of files) {
     const paths = [...new Set([f.oldPath, f.newPath, f.path].filter((p): p is string => !!p))];
-    if (paths.some((p) => rules.matchPath(p))) reasons.push(`touches ${f.path}`);
+    if (paths.some((p) => rules.matchPath(p))) reasons.push(`touches ${shown(f.path)}`);
   }
   for (const f of files) {
     if (!rules.isCodeFile(f.path)) continue;
@@ -78,9 +87,9 @@ export function judgeFiles(files: readonly PatchFile[], rules: RelevanceRules): 
     for (const n of names) {
       const a = added.get(n) ?? 0;
       const r = removed.get(n) ?? 0;
-      if (a > r) reasons.push(`adds ${n}() in ${f.path}`);
-      else if (r > a) reasons.push(`removes ${n}() in ${f.path}`);
-      else reasons.push(`changes calls of ${n}() in ${f.path}`);
+      if (a > r) reasons.push(`adds ${n}() in ${shown(f.path)}`);
+      else if (r > a) reasons.push(`removes ${n}() in ${shown(f.path)}`);
+      else reasons.push(`changes calls of ${n}() in ${shown(f.path)}`);
     }
   }
   return reasons;

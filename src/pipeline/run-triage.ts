@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import type { Config } from "../config/config.js";
 import { outboxDir } from "../config/io/load-config.js";
+import { classifyMail, mailFilter } from "../mail/classify-mail.js";
 import { ingest } from "../mail/io/ingest.js";
 import type { MailMessage } from "../mail/mail-message.js";
 import type { TriageError } from "../types/triage-result.js";
@@ -33,9 +34,21 @@ export async function runTriage(opts: RunTriageOptions): Promise<RunTriageOutcom
   const { config, log } = opts;
   const ingestErrors: TriageError[] = [];
   const messages: MailMessage[] = [];
+  // Our own mail (the From: address in any letter case) and other bots' mail are never
+  // triaged, exactly as in the daemon: a reply of ours read back from an archive gets no reply.
+  const filter = mailFilter(config.reply.from, config.daemon.ignoreFrom, config.daemon.ignoreHeaders);
   for await (const item of ingest(opts.paths, { maxMessageBytes: config.limits.maxMessageBytes, log })) {
-    if ("error" in item) ingestErrors.push(item.error);
-    else messages.push(item);
+    if ("error" in item) {
+      ingestErrors.push(item.error);
+      continue;
+    }
+    const why = classifyMail(item, filter);
+    if (why) {
+      log.info({ msgid: item.msgid, source: item.source, why }, "not triaged");
+      ingestErrors.push({ source: item.source, message: `warning: not triaged: ${why}` });
+      continue;
+    }
+    messages.push(item);
   }
   log.info({ messages: messages.length, errors: ingestErrors.length }, "mail read");
 

@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import { mailTextOf } from "../errors.js";
 import type { Config } from "../config/config.js";
 import type { Publisher } from "../github/publisher.js";
 import { applySeries, type AppliedSeries } from "../kernel/io/apply-series.js";
@@ -205,7 +206,8 @@ async function triageRevision(rev: Revision, result: RevisionResult, deps: Triag
   } catch (err) {
     deps.log.error({ err }, "apply failed");
     errors.push({ source: rev.key, message: `apply: ${(err as Error).message}` });
-    result.apply = skippedApply(`apply could not run: ${(err as Error).message}`);
+    // the reply says only what the error's maker made mail-safe: never a local path
+    result.apply = skippedApply(`apply could not run: ${mailTextOf(err)}`);
   }
   try {
     if (applied?.unsafe.length) {

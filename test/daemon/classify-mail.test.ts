@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { classifyMail, mailFilter } from "../../src/daemon/classify-mail.js";
+import { classifyMail, mailFilter } from "../../src/mail/classify-mail.js";
 import { parseImapUrl, parseSmtpUrl } from "../../src/daemon/parse-endpoint-url.js";
 import { reconnectDelay } from "../../src/mail/io/imap-source.js";
 import { certainlyNotSent } from "../../src/daemon/outbox-sender.js";

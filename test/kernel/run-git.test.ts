@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { ExternalError } from "../../src/errors.js";
-import { gitEnv, runGit } from "../../src/kernel/io/run-git.js";
+import { gitEnv, gitMailText, runGit } from "../../src/kernel/io/run-git.js";
 import { makeRepo, type TempRepo } from "./git-fixture.js";
 
 const repos: TempRepo[] = [];
@@ -53,6 +53,21 @@ describe("runGit", () => {
     expect((err as ExternalError).message).toMatch(/^git cat-file -p nonexistent failed \(exit 128\)/);
     const ok = await runGit(["cat-file", "-e", "nonexistent"], { cwd: r.dir, okCodes: [0, 128] });
     expect(ok.code).toBe(128);
+  });
+
+  it("gives a failed git a mail-safe text: git's error lines without any local path (issue 12)", async () => {
+    const r = repo();
+    const msg = path.join(r.root, "scratch", "0.msg");
+    const err = (await runGit(["mailinfo", "--no-scissors", msg, path.join(r.root, "scratch", "0.patch")], { cwd: r.dir, input: "x" }).catch((e: unknown) => e)) as ExternalError;
+    expect(err).toBeInstanceOf(ExternalError);
+    expect(err.message).toContain(r.root); // the log keeps the detail ...
+    expect(err.mailText).toMatch(/^git mailinfo failed \(exit \d+\)/); // ... a mail gets this
+    expect(err.mailText).not.toContain(r.root);
+    expect(err.mailText).not.toMatch(/\/tmp\//);
+    expect(gitMailText(["am"], "/srv/state/worktrees/x", 128, "fatal: could not open '/srv/state/worktrees/x/.git/rebase-apply/0001' for reading\nerror: a NUL byte in commit log message not allowed.")).toBe(
+      "git am failed (exit 128): fatal: could not open './.git/rebase-apply/0001' for reading error: a NUL byte in commit log message not allowed.",
+    );
+    expect(gitMailText(["apply"], "/w", 1, "error: /var/lib/other/place/file.c: does not exist")).toBe("git apply failed (exit 1): error: …/file.c: does not exist");
   });
 
   it("stops git on timeout and on abort", async () => {

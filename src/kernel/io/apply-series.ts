@@ -4,6 +4,7 @@ import type { Logger } from "../../log/logger.js";
 import { silentLogger } from "../../log/logger.js";
 import type { MailMessage } from "../../mail/mail-message.js";
 import { checkPatchSafety, type SafetyLimits, type SafetyProblem } from "../../patch/check-patch-safety.js";
+import { mailTextOf } from "../../errors.js";
 import type { ApplyResult } from "../../types/triage-result.js";
 import type { LocalGitMirror } from "./local-git-mirror.js";
 import { parseAmFailure } from "../parse-am-failure.js";
@@ -159,7 +160,8 @@ export async function applySeries(opts: ApplySeriesOptions): Promise<AppliedSeri
       branch: opts.branch,
     });
   } catch (e) {
-    return skipped(`no base: ${(e as Error).message}`);
+    log.warn({ err: e }, "no base");
+    return skipped(`no base: ${mailTextOf(e)}`);
   }
 
   // The marker first, so the mailinfo scratch folder next to it has an owner from the start.

@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import path from "node:path";
 import { ExternalError } from "../../errors.js";
 
 /** The identity git uses for commits the bot makes (git am keeps the mail's author). */
@@ -86,6 +87,33 @@ export function gitEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv
   return env;
 }
 
+/** The git command run ("mailinfo", "am"): the first argument that is not an option. */
+function subcommand(args: readonly string[]): string {
+  return args.find((a) => !a.startsWith("-")) ?? "";
+}
+
+/**
+ * What a mail may say about a failed git: the command, the exit code and git's own error lines,
+ * with every local path taken out here, where it is known which words are paths: the folder git
+ * ran in and the path arguments become their last component, and any other absolute path git
+ * printed is cut to its last component ("…/0.msg"). The arguments themselves are not repeated.
+ */
+export function gitMailText(args: readonly string[], cwd: string, rc: number, stderr: string): string {
+  const known = [cwd, ...args.filter((a) => path.isAbsolute(a))].sort((a, b) => b.length - a.length);
+  const scrub = (line: string): string => {
+    let out = line;
+    for (const p of known) out = out.split(p).join(p === cwd ? "." : path.basename(p));
+    return out.replace(/(^|[\s'"`(=:])\/(?:[^\s'"`)/]+\/)+([^\s'"`)/]*)/g, (_m, pre: string, last: string) => `${pre}…/${last}`);
+  };
+  const said = stderr
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => /^(?:error|fatal|warning):/.test(l))
+    .slice(-2)
+    .map(scrub);
+  return `git ${subcommand(args)} failed (exit ${rc})${said.length ? `: ${said.join(" ")}` : ""}`;
+}
+
 /**
  * Runs git with an argument vector (never a shell), captured output and a deadline. A non-zero
  * exit that is not in `okCodes` throws ExternalError carrying git's stderr.
@@ -149,13 +177,13 @@ export function runGit(args: readonly string[], opts: RunGitOptions): Promise<Gi
       const stdout = stdoutBytes.toString("utf8");
       const stderr = Buffer.concat(err).toString("utf8");
       if (killedFor !== null) {
-        reject(new ExternalError(`${what}: ${killedFor}`, "git", stderr));
+        reject(new ExternalError(`${what}: ${killedFor}`, "git", stderr, `git ${subcommand(args)} stopped: ${killedFor}`));
         return;
       }
       const rc = code ?? (sig ? 128 : -1);
       if (!okCodes.includes(rc)) {
         const first = stderr.trim().split("\n").slice(-3).join(" | ");
-        reject(new ExternalError(`${what} failed (exit ${rc}): ${first}`, "git", stderr + stdout));
+        reject(new ExternalError(`${what} failed (exit ${rc}): ${first}`, "git", stderr + stdout, gitMailText(args, opts.cwd, rc, stderr)));
         return;
       }
       resolve({ code: rc, stdout, stdoutBytes, stderr });

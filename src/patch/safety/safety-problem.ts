@@ -4,6 +4,7 @@ export type SafetyProblemKind =
   | "dot-dot"
   | "git-dir"
   | "control-char"
+  | "nul-byte"
   | "symlink"
   | "submodule"
   | "binary"

@@ -1,8 +1,12 @@
-import type { MailMessage } from "../mail/mail-message.js";
+import type { MailMessage } from "./mail-message.js";
 
-/** Which mail the daemon keeps but never triages, as data (pure). */
+/**
+ * Which mail is kept (for threading, in the daemon's store) but never triaged, so that it can
+ * never cause a reply: the bot's own mail and other bots' mail. As data (pure); the daemon and
+ * `irqtriage run` use the same filter.
+ */
 export interface MailFilter {
-  /** Lower-case addresses: the bot's own From: plus `daemon.ignoreFrom`. */
+  /** Lower-case addresses: the bot's own From: plus `daemon.ignoreFrom` (compared without regard to case). */
   addresses: Set<string>;
   /** Header (lower case) → value pattern, or null for "present at all". */
   headers: { name: string; pattern: RegExp | null }[];
