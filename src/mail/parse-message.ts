@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { simpleParser, type AddressObject, type ParsedMail } from "mailparser";
+import type { AddressObject, ParsedMail } from "mailparser";
 import { InputError } from "../errors.js";
 import type { Address, MailAttachment, MailMessage, MailProblem } from "./mail-message.js";
 import { parseAddresses, parseMailDate, parseRepeatingAddresses, scanHeaders, type HeaderScan } from "./header-scan.js";
@@ -19,10 +19,11 @@ export interface ParseMessageOptions {
   /** Larger messages are refused with an InputError (config limits.maxMessageBytes). */
   maxMessageBytes?: number;
   /**
-   * "mailparser" (default): header values (addresses, date, ids, subject) come from mailparser.
-   * "auto": single-part messages skip mailparser and use the same header code as the scan
-   * (mailparser's address parser, our RFC 2047 decoder); multipart messages still go through
-   * mailparser. ingest uses "auto" for speed; test/mail/parse-engines.test.ts checks both agree.
+   * "mailparser" (default): header values (addresses, date, subject) come from mailparser, given
+   * the header block. "auto": the same header code as the scan (the address parser mailparser
+   * uses, our RFC 2047 decoder), and mailparser is never loaded. ingest and the daemon use
+   * "auto"; test/mail/parse-corpus.test.ts and ingest-prefilter.test.ts check both agree. Ids
+   * come from the scan either way.
    */
   engine?: "mailparser" | "auto";
   /** A scan of this very message done earlier (ingest), so headers are not read twice. */
@@ -90,7 +91,7 @@ export async function parseMessage(raw: Buffer, source: string, opts: ParseMessa
   }
   const text = texts.join("\n");
 
-  const useMailparser = (opts.engine ?? "mailparser") === "mailparser" || scan.contentType.startsWith("multipart/");
+  const useMailparser = (opts.engine ?? "mailparser") === "mailparser";
   const head = sanitizeHeaderValues(useMailparser ? await headerFromMailparser(raw, scan, problems) : headerFromScan(scan), problems);
 
   let msgid = head.msgid;
@@ -114,8 +115,7 @@ export async function parseMessage(raw: Buffer, source: string, opts: ParseMessa
     text,
     attachments,
     source,
-    // a copy: `raw` may be a view into a large read buffer (see RawMail)
-    raw: opts.keepRaw && mayCarryPatch(head.subject, text, attachments) ? Buffer.from(raw) : null,
+    raw: opts.keepRaw && mayCarryPatch(head.subject, text, attachments) ? ownBytes(raw) : null,
     bodyParsed: true,
     bodyHash: bodyFingerprint(raw, scan.bodyStart),
   };
@@ -137,6 +137,15 @@ function nestedMessageProblem(leaf: MimeLeaf): MailProblem {
     head.from ? `from ${preview(head.from.address, 80)}` : null,
   ].filter(Boolean);
   return { severity: "warning", message: `nested ${leaf.contentType} part${leaf.filename ? ` ${preview(leaf.filename, 60)}` : ""} (${what.join(", ")}): kept as an attachment, not triaged` };
+}
+
+/**
+ * `raw` as a buffer of its own: a copy when it is a view into a larger one (an mbox read chunk,
+ * see RawMail), which it would otherwise keep alive; itself when it already is all of its
+ * memory (a mail file read whole: no second copy of a 40 MiB mail).
+ */
+function ownBytes(raw: Buffer): Buffer {
+  return raw.byteOffset === 0 && raw.buffer.byteLength === raw.length ? raw : Buffer.from(raw);
 }
 
 /** "irqtriage-<sha1 of raw>@invalid": stable for the same bytes, so reruns agree. */
@@ -210,7 +219,13 @@ function joinHeader(fields: readonly HeaderField[], name: string): string | null
 async function headerFromMailparser(raw: Buffer, scan: HeaderScan, problems: MailProblem[]): Promise<HeaderValues> {
   let parsed: ParsedMail;
   try {
-    parsed = await simpleParser(raw, PARSER_OPTIONS);
+    // loaded on first use: mailparser is 28 MB of a process's memory, and `irqtriage run` and
+    // the daemon (engine "auto") never need it
+    const { simpleParser } = await import("mailparser");
+    // The header block alone: the header values are all that is taken from mailparser, and
+    // given the whole message it would also build every part in memory (several times the
+    // size of a large mail).
+    parsed = await simpleParser(raw.subarray(0, Math.min(raw.length, scan.bodyStart)), PARSER_OPTIONS);
   } catch (err) {
     problems.push({ severity: "warning", message: `mailparser failed (${(err as Error).message}); header values from the scan` });
     return headerFromScan(scan);

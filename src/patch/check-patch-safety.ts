@@ -1,7 +1,7 @@
 import { checkMode, binaryProblem } from "./safety/check-mode.js";
 import { PATH_CHECKS, type PatchPath } from "./safety/check-path.js";
 import { checkNulByte } from "./safety/check-nul-byte.js";
-import { checkPatchSize } from "./safety/check-patch-size.js";
+import { checkPatchSize, tooLarge } from "./safety/check-patch-size.js";
 import type { PathRole, SafetyLimits, SafetyProblem } from "./safety/safety-problem.js";
 import { walkPatchHeaders } from "./safety/walk-patch-headers.js";
 import { unquoteGitPath } from "./unquote-git-path.js";
@@ -27,8 +27,11 @@ export function checkPatchSafety(text: string, limits: SafetyLimits): SafetyProb
     problems.push(p);
   };
 
-  add(checkPatchSize(text, limits));
+  const size = checkPatchSize(text, limits);
+  add(size);
   add(checkNulByte(text));
+  // Refused whole already: the walk over every line of a huge text would only cost memory.
+  if (size) return problems;
   walkPatchHeaders(text, {
     path(written: string, line: number, role: PathRole, stripPrefix: boolean): string | null {
       const p = readPath(written, line, role, stripPrefix);
@@ -43,6 +46,25 @@ export function checkPatchSafety(text: string, limits: SafetyLimits): SafetyProb
     mode: (mode, file, line, header) => add(checkMode(mode, file, line, header)),
     binary: (how, file, line) => add(binaryProblem(how, file, line)),
   });
+  return problems;
+}
+
+/**
+ * checkPatchSafety of texts that git sees as one (a mail's body and its text attachments, joined
+ * by line ends), without joining them when they are over the limit anyway.
+ */
+export function checkPatchTexts(texts: readonly string[], limits: SafetyLimits): SafetyProblem[] {
+  let bytes = Math.max(0, texts.length - 1);
+  for (const t of texts) bytes += Buffer.byteLength(t, "utf8");
+  if (bytes <= limits.maxPatchBytes) return checkPatchSafety(texts.join("\n"), limits);
+  const problems: SafetyProblem[] = [tooLarge(bytes, limits)];
+  for (const t of texts) {
+    const nul = checkNulByte(t);
+    if (nul) {
+      problems.push(nul);
+      break;
+    }
+  }
   return problems;
 }
 

@@ -1,6 +1,7 @@
 import parseDiff from "parse-diff";
 import type { MailMessage } from "../mail/mail-message.js";
 import { parseBaseInfo, parseCommitTrailers, type Trailer } from "./parse-trailers.js";
+import { scanDiffFiles, scanDiffRegion, type DiffRegion } from "./scan-diff-region.js";
 
 /** One file of a diff, with the changed lines (without their +/- marker). */
 export interface PatchFile {
@@ -147,6 +148,42 @@ export function diffFiles(diffText: string): PatchFile[] {
   return files;
 }
 
+/**
+ * A text this long (characters) is walked by offsets (scanDiffRegion) instead of being split into
+ * an array of its lines: the same decisions, without 600,000 strings for a 40 MiB patch.
+ */
+export const LARGE_TEXT = 1024 * 1024;
+/**
+ * A diff this long is read by its file headers only (scanDiffFiles): it is far over
+ * limits.maxPatchBytes by default and is refused before git sees it, and parse-diff makes an
+ * object of every line (a 40 MiB diff took 185 MB).
+ */
+export const LARGE_DIFF = 8 * 1024 * 1024;
+
+/** The diff region of a text through its array of lines (texts up to LARGE_TEXT). */
+export function splitDiffRegion(body: string): DiffRegion | null {
+  const lines = body.split("\n");
+  const start = findDiffStart(lines);
+  if (start < 0) return null;
+  const end = findDiffEnd(lines, start);
+  let sep = -1;
+  for (let i = 0; i < start; i++) {
+    if (lines[i] === "---") {
+      sep = i;
+      break;
+    }
+  }
+  // offsets of lines 0..k, one pass
+  const offsets: number[] = [];
+  let off = 0;
+  const want = Math.max(start, end);
+  for (let i = 0; i <= want; i++) {
+    offsets.push(off);
+    off += (lines[i] ?? "").length + 1;
+  }
+  return { start: offsets[start]!, end: offsets[end]!, separator: sep >= 0 ? offsets[sep]! : -1 };
+}
+
 /** Parse a text that contains a patch (mail body or attachment). null when it has no diff. */
 export function extractFromText(text: string, kind: "inline" | "attachment", attachment: string | null): ExtractedPatch | null {
   let body = text.replace(/\r\n/g, "\n");
@@ -155,20 +192,17 @@ export function extractFromText(text: string, kind: "inline" | "attachment", att
     const end = body.indexOf("\n\n");
     body = end >= 0 ? body.slice(end + 2) : "";
   }
-  const lines = body.split("\n");
-  const start = findDiffStart(lines);
-  if (start < 0) return null;
-  const end = findDiffEnd(lines, start);
-  const diffText = lines.slice(start, end).join("\n") + "\n";
-  // The commit message ends at the first "---" line above the diff, as for git am (the
-  // diffstat and version notes sit between it and the diff, and may contain more "---").
-  const sep = lines.slice(0, start).indexOf("---");
-  const commitMessage = lines
-    .slice(0, sep >= 0 ? sep : start)
-    .join("\n")
-    .trimEnd();
-  const tail = lines.slice(end).join("\n");
-  const files = diffFiles(diffText);
+  const region = body.length > LARGE_TEXT ? scanDiffRegion(body) : splitDiffRegion(body);
+  if (!region) return null;
+  // The pieces are slices of `body`, not joins of its lines: a join is a copy, and of a 40 MiB
+  // patch each one was 40 MiB more. The commit message ends at the first "---" line above the
+  // diff, as for git am (the diffstat and version notes sit between it and the diff, and may
+  // contain more "---").
+  const diffText = body.slice(region.start, region.end - 1) + "\n";
+  const msgEnd = region.separator >= 0 ? region.separator : region.start;
+  const commitMessage = msgEnd === 0 ? "" : body.slice(0, msgEnd - 1).trimEnd();
+  const tail = body.slice(region.end);
+  const files = diffText.length > LARGE_DIFF ? scanDiffFiles(body, region) : diffFiles(diffText);
   if (files.length === 0) return null;
   return {
     kind,

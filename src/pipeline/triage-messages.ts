@@ -2,7 +2,7 @@ import type { Logger } from "pino";
 import { mailTextOf } from "../errors.js";
 import type { Config } from "../config/config.js";
 import type { Publisher } from "../github/publisher.js";
-import { applySeries, type AppliedSeries } from "../kernel/io/apply-series.js";
+import { applySeries, refuse, unsafePatches, type AppliedSeries } from "../kernel/io/apply-series.js";
 import type { LocalGitMirror } from "../kernel/io/local-git-mirror.js";
 import type { IgnoreRecord } from "../mail-commands/command-context.js";
 import { buildSeries } from "../mail/build-series.js";
@@ -180,6 +180,18 @@ async function triageRevision(rev: Revision, result: RevisionResult, deps: Triag
   const why = notApplicable(rev, deps);
   const mirror = deps.testOn?.mirror ?? deps.mirror;
   if (why || !mirror) {
+    // Not given to git, but still checked: an unsafe or oversize series goes to no later
+    // stage, with a mirror or without.
+    const unsafe = unsafePatches(
+      rev.patches.map((p) => ({ index: p.index, total: p.total, message: p.message })),
+      { maxPatchBytes: deps.config.limits.maxPatchBytes },
+    );
+    if (unsafe.length) {
+      const refused = refuse(unsafe, null, deps.log);
+      result.apply = refused.result;
+      for (const u of unsafe) for (const p of u.problems) errors.push({ source: u.msgid, message: `unsafe patch refused: ${p.message}` });
+      return { ...none, sections: [describeApply(rev, result.apply, refused)] };
+    }
     result.apply = skippedApply(why ?? "no kernel mirror configured");
     return withStages(rev, result, null, deps, errors);
   }

@@ -149,7 +149,9 @@ function attribution(who: string, date: Date | null): string {
 /** A short quote of the target: its first paragraph, at most 4 lines (re-wrapped to fit), then "[...]". */
 function shortQuote(text: string): string {
   const para: string[] = [];
-  for (const l of text.replace(/\r\n/g, "\n").split("\n")) {
+  // the head of the text is enough for a first paragraph of at most 8 lines (and a 40 MiB body
+  // is not copied to find it)
+  for (const l of text.slice(0, 16384).replace(/\r\n/g, "\n").split("\n")) {
     if (para.length === 0 && l.trim() === "") continue;
     if (l.trim() === "" || l.startsWith("---") || l.startsWith("diff --git")) break;
     para.push(l.trim());

@@ -3,7 +3,8 @@ import path from "node:path";
 import type { Logger } from "../../log/logger.js";
 import { silentLogger } from "../../log/logger.js";
 import type { MailMessage } from "../../mail/mail-message.js";
-import { checkPatchSafety, type SafetyLimits, type SafetyProblem } from "../../patch/check-patch-safety.js";
+import { checkPatchSafety, checkPatchTexts, type SafetyLimits, type SafetyProblem } from "../../patch/check-patch-safety.js";
+import { tooLarge } from "../../patch/safety/check-patch-size.js";
 import { mailTextOf } from "../../errors.js";
 import type { ApplyResult } from "../../types/triage-result.js";
 import type { LocalGitMirror } from "./local-git-mirror.js";
@@ -11,7 +12,7 @@ import { parseAmFailure } from "../parse-am-failure.js";
 import { resolveBase } from "../resolve-base.js";
 import { patchPaths } from "../patch-paths.js";
 import { reserveWorktree, type ReservedWorktree } from "./worktree.js";
-import { toMboxrd } from "../to-mboxrd.js";
+import { plainMail, toMboxrd } from "../to-mboxrd.js";
 
 /** One patch mail of a series revision, in series order. */
 export interface SeriesPatchInput {
@@ -106,8 +107,12 @@ function skipped(reason: string, base: string | null = null, unsafe: PatchSafety
 }
 
 /** What git am will read of a mail before it is decoded by git: the body and text attachments. */
+function decodedTexts(m: SeriesPatchInput["message"]): string[] {
+  return [m.text, ...m.attachments.map((a) => a.text ?? "")];
+}
+
 function decodedText(m: SeriesPatchInput["message"]): string {
-  return [m.text, ...m.attachments.map((a) => a.text ?? "")].join("\n");
+  return decodedTexts(m).join("\n");
 }
 
 function label(p: SeriesPatchInput): string {
@@ -145,11 +150,7 @@ export async function applySeries(opts: ApplySeriesOptions): Promise<AppliedSeri
     return skipped(`patch ${label(missingRaw)} (${missingRaw.message.msgid}) has no raw mail to give to git am`);
   }
 
-  const unsafe: PatchSafetyReport[] = [];
-  for (const p of opts.patches) {
-    const problems = checkPatchSafety(decodedText(p.message), opts.limits);
-    if (problems.length) unsafe.push({ msgid: p.message.msgid, index: p.index, subject: p.message.subject, problems });
-  }
+  const unsafe = unsafePatches(opts.patches, opts.limits);
   if (unsafe.length) return refuse(unsafe, null, log);
 
   let base;
@@ -168,15 +169,17 @@ export async function applySeries(opts: ApplySeriesOptions): Promise<AppliedSeri
   const reserved = await reserveWorktree({ mirror: opts.mirror, stateDir: opts.stateDir, name: opts.name, log });
   const dispose = (): Promise<void> => reserved.dispose();
   try {
-    const patchTexts = await splitWithMailinfo(reserved, opts, timeoutMs);
+    const split = await splitWithMailinfo(reserved, opts, timeoutMs);
     for (const [i, p] of opts.patches.entries()) {
-      const problems = checkPatchSafety(patchTexts[i] ?? "", opts.limits);
+      const one = split[i] ?? "";
+      const problems = typeof one === "string" ? checkPatchSafety(one, opts.limits) : [tooLarge(one.bytes, opts.limits)];
       if (problems.length) unsafe.push({ msgid: p.message.msgid, index: p.index, subject: p.message.subject, problems });
     }
     if (unsafe.length) {
       await dispose();
       return refuse(unsafe, base.base, log);
     }
+    const patchTexts = split.map((t) => (typeof t === "string" ? t : ""));
 
     // What git will apply (mailinfo) and what the mail shows (decoded text): both sides of
     // every file, so renames, copies and deletes find their old file on disk.
@@ -260,7 +263,22 @@ export async function applySeries(opts: ApplySeriesOptions): Promise<AppliedSeri
   }
 }
 
-function refuse(unsafe: PatchSafetyReport[], base: string | null, log: Logger): AppliedSeries {
+/**
+ * Step 1 of applySeries on its own: the patches that fail checkPatchSafety on their decoded
+ * text. The pipeline also runs it when there is no mirror to apply to, so that an unsafe (or
+ * oversize) series never reaches a later stage either way.
+ */
+export function unsafePatches(patches: readonly SeriesPatchInput[], limits: SafetyLimits): PatchSafetyReport[] {
+  const unsafe: PatchSafetyReport[] = [];
+  for (const p of patches) {
+    const problems = checkPatchTexts(decodedTexts(p.message), limits);
+    if (problems.length) unsafe.push({ msgid: p.message.msgid, index: p.index, subject: p.message.subject, problems });
+  }
+  return unsafe;
+}
+
+/** The outcome of a series refused before git saw it (status "skipped", the unsafe patches listed). */
+export function refuse(unsafe: PatchSafetyReport[], base: string | null, log: Logger): AppliedSeries {
   const first = unsafe[0]!;
   const more = unsafe.reduce((n, u) => n + u.problems.length, 0) - 1;
   const reason =
@@ -271,33 +289,29 @@ function refuse(unsafe: PatchSafetyReport[], base: string | null, log: Logger): 
 }
 
 /**
- * The diff git am will apply for each mail, as `git mailinfo` extracts it. Written next to the
- * worktree (inside the state dir), never inside it, and removed before returning.
+ * The diff git am will apply for each mail, as `git mailinfo` extracts it (or, when that is over
+ * limits.maxPatchBytes, only its size: it is refused unread). Written next to the worktree
+ * (inside the state dir), never inside it, and removed before returning.
  */
-async function splitWithMailinfo(wt: ReservedWorktree, opts: ApplySeriesOptions, timeoutMs: number): Promise<string[]> {
+async function splitWithMailinfo(wt: ReservedWorktree, opts: ApplySeriesOptions, timeoutMs: number): Promise<(string | { bytes: number })[]> {
   const tmp = `${wt.path}.mailinfo`;
   await fs.mkdir(tmp, { recursive: true });
   try {
-    const texts: string[] = [];
+    const texts: (string | { bytes: number })[] = [];
     for (const [i, p] of opts.patches.entries()) {
       const msg = path.join(tmp, `${i}.msg`);
       const patch = path.join(tmp, `${i}.patch`);
-      // In the mirror: the worktree does not exist yet; mailinfo only reads config.
+      // In the mirror: the worktree does not exist yet; mailinfo only reads config. The mail
+      // as git am's mailsplit hands it over: no "From " separator, no CRs before LF.
       await opts.mirror.git(["mailinfo", "--no-scissors", msg, patch], {
-        input: stripFromLine(p.message.raw!),
+        input: plainMail(p.message.raw!),
         timeoutMs,
       });
-      texts.push(await fs.readFile(patch, "utf8"));
+      const bytes = (await fs.stat(patch)).size;
+      texts.push(bytes > opts.limits.maxPatchBytes ? { bytes } : await fs.readFile(patch, "utf8"));
     }
     return texts;
   } finally {
     await fs.rm(tmp, { recursive: true, force: true });
   }
-}
-
-/** As git am's mailsplit hands a mail to mailinfo: no "From " separator, no CRs before LF. */
-function stripFromLine(raw: Buffer): Buffer {
-  let text = raw.toString("latin1");
-  if (text.startsWith("From ")) text = text.slice(text.indexOf("\n") + 1);
-  return Buffer.from(text.replace(/\r\n/g, "\n"), "latin1");
 }

@@ -1,4 +1,3 @@
-import { simpleParser } from "mailparser";
 import type { Logger } from "../../log/logger.js";
 import type { MailMessage } from "../../mail/mail-message.js";
 import { authorize, type AuthDecision } from "../authorize.js";
@@ -45,7 +44,7 @@ export async function inspectCommandMail(
   const botMail = (msg.headers["auto-submitted"] ?? []).some((v) => v.trim().toLowerCase() !== "no") || (msg.headers["x-irqtriage-key"] ?? []).length > 0;
   // Light messages (text not parsed by ingest) still deserve a look when they carry a command.
   let body = msg.text;
-  if (body === "" && looksLikeCommandMail(raw)) body = (await simpleParser(raw)).text ?? "";
+  if (body === "" && looksLikeCommandMail(raw)) body = (await (await import("mailparser")).simpleParser(raw)).text ?? "";
   const items = parseCommands(body, { trees: o.config.trees.map((t) => t.name), maxCommands: o.config.maxPerMail });
   const from = fromAddresses(msg);
   if (items.length === 0 || botMail) return { body, fromAddresses: from, items, dkim: null, auth: null, botMail };

@@ -1,4 +1,5 @@
-import MailComposer from "nodemailer/lib/mail-composer/index.js";
+import { createRequire } from "node:module";
+import type MailComposerClass from "nodemailer/lib/mail-composer/index.js";
 import type { OutgoingReply } from "../../types/outgoing-reply.js";
 import { checkReplyMail } from "../check-reply-mail.js";
 import { planReply, type ReplyDraft, type ReplyInput } from "../plan-reply.js";
@@ -15,6 +16,17 @@ export interface ComposedReply {
   capped: { wanted: number; kept: number } | null;
 }
 
+let composerClass: typeof MailComposerClass | null = null;
+
+/**
+ * nodemailer's MailComposer, loaded on the first reply (synchronously, it is CommonJS): a run
+ * holding a 40 MiB mail while parsing it does not also hold nodemailer's 13 MB.
+ */
+function mailComposer(): typeof MailComposerClass {
+  composerClass ??= createRequire(import.meta.url)("nodemailer/lib/mail-composer/index.js") as typeof MailComposerClass;
+  return composerClass;
+}
+
 /**
  * The header block of a draft, written by nodemailer's MailComposer (libmime): display names
  * and the subject RFC 2047-encoded where needed (encoded words of at most 75 characters, folded
@@ -23,7 +35,7 @@ export interface ComposedReply {
  * content it leaves our Content-Type and Content-Transfer-Encoding as they are.
  */
 export function renderHeaders(d: ReplyDraft): string {
-  const composer = new MailComposer({
+  const composer = new (mailComposer())({
     from: { name: d.from.name, address: d.from.address },
     to: d.to.map((a) => ({ name: a.name, address: a.address })),
     ...(d.cc.length ? { cc: d.cc.map((a) => ({ name: a.name, address: a.address })) } : {}),
