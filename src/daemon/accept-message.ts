@@ -28,7 +28,7 @@ export interface AcceptContext {
 export async function acceptMessage(
   ctx: AcceptContext,
   raw: Buffer,
-  where: { mailbox: string; uid: number | null; source: string; checkpoint: Checkpoint | null; notes?: readonly string[] },
+  where: { mailbox: string; uid: number | null; source: string; checkpoint: Checkpoint | null; notes?: readonly string[]; cutFromAnother?: boolean },
 ): Promise<IngestOutcome> {
   const now = (ctx.now ?? Date.now)();
   let msg: MailMessage;
@@ -42,6 +42,7 @@ export async function acceptMessage(
     ignored = `unparseable: ${err.message}`;
     ctx.log.warn({ source: where.source, err: err.message }, "mail not parseable; recorded and skipped");
   }
+  if (where.cutFromAnother) msg = { ...msg, cutFromAnother: true };
   if (where.notes?.length) {
     msg = { ...msg, problems: [...(msg.problems ?? []), ...where.notes.map((n) => ({ severity: "warning" as const, message: n }))] };
   }

@@ -93,7 +93,7 @@ function mailSources(opts: DaemonOptions, metrics: DaemonMetrics): MailSource[] 
   }
   if (config.daemon.files.length) {
     // Re-read every poll; Message-ID dedup makes re-reading free of side effects.
-    const known = (msgid: string) => store.hasMessage(msgid);
+    const known = (msgid: string, source: string) => store.hasCopy(msgid, source);
     out.push(new FileSource({ paths: config.daemon.files, maxMessageBytes: config.limits.maxMessageBytes, pollIntervalMs: config.imap.pollIntervalMs, known, log }));
   }
   out.push(...(opts.sources ?? []));
@@ -185,7 +185,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
   const sink = async (mail: IncomingMail): Promise<void> => {
     if (stopping) return;
     collector.touch();
-    const out = await acceptMessage(acceptCtx, mail.raw, { mailbox: mail.mailbox, uid: mail.uid, source: mail.source, checkpoint: mail.checkpoint, ...(mail.notes ? { notes: mail.notes } : {}) });
+    const out = await acceptMessage(acceptCtx, mail.raw, { mailbox: mail.mailbox, uid: mail.uid, source: mail.source, checkpoint: mail.checkpoint, ...(mail.notes ? { notes: mail.notes } : {}), ...(mail.cutFromAnother ? { cutFromAnother: true } : {}) });
     if (out.jobId !== null) runner.wake();
   };
 

@@ -200,8 +200,11 @@ export function buildSeries(messages: readonly MailMessage[], opts: SeriesOption
     }
     // ingest computed both at parse time for a message that cannot post work (msg.digest)
     const given = msg.digest ? msg.digest.trailers : parseReplyTrailers(msg.text);
-    const trailers = trailerRefs(msg, given.filter((t) => trailerFromSender(t, msg.from)));
-    const ignoredTrailers = trailerRefs(msg, given.filter((t) => !trailerFromSender(t, msg.from)));
+    // A mail that may be a piece of another one (cut at an unquoted "From " body line) gives
+    // no trailers: a Reviewed-by in it could be anybody's text.
+    const counts = (t: { name: string; value: string }): boolean => !msg.cutFromAnother && trailerFromSender(t, msg.from);
+    const trailers = trailerRefs(msg, given.filter(counts));
+    const ignoredTrailers = trailerRefs(msg, given.filter((t) => !counts(t)));
     const review: Review = {
       msgid: msg.msgid,
       from: msg.from,

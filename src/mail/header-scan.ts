@@ -242,20 +242,19 @@ const ENCODED_WORD_IN = /=\?[^?]+\?[BbQq]\?[^?]*\?=/;
 /**
  * The general address parser, for the shapes the fast path leaves alone (groups, comments,
  * escapes, IDN): nodemailer's addressparser, then what mailparser's parseAddressHeader does to
- * its output (the same results, without loading mailparser, 28 MB, into every process):
- * encoded words in display names decoded; an encoded word in the address part (RFC 2047 keeps
- * them out of it) taken only when it decodes to a plain local@domain, else the address is
- * dropped; a punycode domain shown in Unicode.
+ * its output (without loading mailparser, 28 MB, into every process): encoded words in display
+ * names decoded, a punycode domain shown in Unicode; an address part holding an encoded word is
+ * dropped (stricter than mailparser, see below).
  */
 export function mailparserAddresses(value: string): Address[] {
   const out: Address[] = [];
   for (const a of addressparser(value, { flatten: true })) {
     const name = decodeWords((a.name ?? "").toString().trim());
     let address = a.address ?? "";
-    if (address && ENCODED_WORD_IN.test(address)) {
-      const decoded = decodeWords(address);
-      address = /^[^\s@]+@[^\s@]+$/.test(decoded) && !/=\?/.test(decoded) ? decoded : "";
-    }
+    // RFC 2047 keeps encoded words out of the address: one that holds one is no address (it
+    // would name whatever the sender encoded into it), where mailparser takes it when it
+    // decodes to a plain local@domain
+    if (address && ENCODED_WORD_IN.test(address)) address = "";
     if (address && /@xn--/.test(address)) {
       const at = address.lastIndexOf("@");
       const unicode = domainToUnicode(address.slice(at + 1));

@@ -52,6 +52,12 @@ export interface MailMessage {
    */
   bodyParsed?: boolean;
   /**
+   * Set when the mbox splitter cut this mail out where the mail before it cannot have ended (an
+   * unclosed multipart, a diff hunk short of its lines): it may be text of that mail, cut at a
+   * body line "From " its writer did not quote. Its trailers do not count.
+   */
+  cutFromAnother?: boolean;
+  /**
    * bodyFingerprint() of the raw body: whether two copies of one Message-ID say the same thing.
    * Set by parseMessage and ingest; absent on hand-made messages (then only senders are compared).
    */

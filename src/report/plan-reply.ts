@@ -165,14 +165,23 @@ function shortQuote(text: string): string {
 }
 
 /**
+ * A line that would read as a trailer or a header field of its own. The bot never writes one;
+ * text from a mail (a file name, a subject, git's error line) can end up at the start of a line
+ * when a paragraph is wrapped, and is then moved in by two spaces.
+ */
+const FORGEABLE = /^(?:[A-Za-z]+(?:-[A-Za-z]+)*-by|Fixes|Link|Closes|Cc|Bcc|To|From|Reply-To|Subject|Message-ID|In-Reply-To|References|Sender)\s*:/i;
+
+/**
  * Our body text made safe line by line: no control character survives (CR, NUL, escapes...:
- * U+FFFD), no trailing whitespace except the signature separator "-- ", and no line over
- * MAX_BODY_LINE octets (cut into pieces at character boundaries).
+ * U+FFFD), no trailing whitespace except the signature separator "-- ", no unquoted line that
+ * reads as a trailer or header field (FORGEABLE), and no line over MAX_BODY_LINE octets (cut
+ * into pieces at character boundaries).
  */
 function safeBody(text: string): string {
   const out: string[] = [];
   for (const raw of text.split("\n")) {
-    const l = raw === "-- " ? raw : cleanText(raw).text.replace(/[ \t]+$/, "");
+    let l = raw === "-- " ? raw : cleanText(raw).text.replace(/[ \t]+$/, "");
+    if (FORGEABLE.test(l)) l = `  ${l}`;
     if (Buffer.byteLength(l, "utf8") <= MAX_BODY_LINE) {
       out.push(l);
       continue;
@@ -182,14 +191,14 @@ function safeBody(text: string): string {
     for (const ch of l) {
       const n = Buffer.byteLength(ch, "utf8");
       if (bytes + n > MAX_BODY_LINE) {
-        out.push(cur);
+        out.push(FORGEABLE.test(cur) ? `  ${cur}` : cur);
         cur = "";
         bytes = 0;
       }
       cur += ch;
       bytes += n;
     }
-    out.push(cur);
+    out.push(FORGEABLE.test(cur) ? `  ${cur}` : cur);
   }
   return out.join("\n");
 }

@@ -18,6 +18,12 @@ export interface MessageStore {
   /** Later copies of a stored Message-ID that said something else (the first copy is kept), newest first. */
   conflicts(limit: number): Promise<MessageConflict[]>;
   hasMessage(msgid: string): Promise<boolean>;
+  /**
+   * Whether this very copy was handled: the message stored from `source`, or a conflict
+   * recorded from it. A copy of a stored Message-ID from elsewhere is not: it must reach
+   * ingestMessage once, to be compared (and recorded when it differs).
+   */
+  hasCopy(msgid: string, source: string): Promise<boolean>;
   getMessage(msgid: string): Promise<StoredMessage | null>;
   /** Messages of one thread (by thread root), oldest first, with `raw` restored. */
   threadMessages(root: string): Promise<MailMessage[]>;

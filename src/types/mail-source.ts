@@ -16,6 +16,8 @@ export interface IncomingMail {
   checkpoint: SourceCheckpoint | null;
   /** What was odd about how the source cut it out (an mbox separator inside a body...): recorded with it. */
   notes?: string[];
+  /** Cut out where the mail before it cannot have ended: its trailers do not count (MailMessage.cutFromAnother). */
+  cutFromAnother?: boolean;
 }
 
 /** Stores one message; resolves once it is durably stored WITH its checkpoint. */

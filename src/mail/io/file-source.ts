@@ -11,8 +11,12 @@ export interface FileSourceOptions {
   mboxFormat?: "mboxrd" | "mboxo";
   /** Daemon use: re-read every this long. */
   pollIntervalMs?: number;
-  /** Daemon use: whether a message is stored already (Message-ID dedup makes re-reading free). */
-  known?: (msgid: string) => Promise<boolean>;
+  /**
+   * Daemon use: whether this copy (Message-ID and source) was handled already, so re-reading
+   * is free. A copy of a known Message-ID from another source is handed over once: the store
+   * compares it with the first copy and records a conflict.
+   */
+  known?: (msgid: string, source: string) => Promise<boolean>;
   log?: Logger;
 }
 
@@ -31,7 +35,15 @@ export class FileSource implements MailSource {
   private lastProblem: TriageError | null = null;
   private problemsInLastPass = 0;
 
+  /** Copies (source + Message-ID) handed over or found known in this process: skipped without a store lookup. */
+  private readonly handed = new Set<string>();
+
   constructor(private readonly opts: FileSourceOptions) {}
+
+  private remember(key: string): void {
+    if (this.handed.size >= 1_000_000) this.handed.clear();
+    this.handed.add(key);
+  }
 
   /** Every message and problem of the paths, in order (folders and maildirs sorted by name). */
   read(): AsyncGenerator<RawMailItem> {
@@ -52,8 +64,14 @@ export class FileSource implements MailSource {
           continue;
         }
         const head = scanHeaders(item.raw);
-        if (head.msgid && (await this.opts.known?.(head.msgid))) continue;
-        await sink({ raw: item.raw, mailbox: "files", uid: null, source: item.source, checkpoint: null, ...(item.notes ? { notes: item.notes } : {}) });
+        const seenKey = `${item.source}\n${head.msgid ?? ""}`;
+        if (this.handed.has(seenKey)) continue;
+        if (head.msgid && (await this.opts.known?.(head.msgid, item.source))) {
+          this.remember(seenKey);
+          continue;
+        }
+        await sink({ raw: item.raw, mailbox: "files", uid: null, source: item.source, checkpoint: null, ...(item.notes ? { notes: item.notes } : {}), ...(item.cutFromAnother ? { cutFromAnother: true } : {}) });
+        if (head.msgid) this.remember(seenKey);
       }
       this.problemsInLastPass = problems;
       this.lastRead = Date.now();

@@ -57,7 +57,9 @@ export async function* ingestRaw(items: AsyncIterable<RawMailItem | RawMail>, op
       yield item;
       continue;
     }
-    for (const out of await ingestOne(item.raw, item.source, opts, item.notes)) yield out;
+    const items = await ingestOne(item.raw, item.source, opts, item.notes);
+    if (item.cutFromAnother && items[0] && !("error" in items[0])) items[0].cutFromAnother = true;
+    for (const out of items) yield out;
   }
 }
 

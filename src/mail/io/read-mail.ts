@@ -13,6 +13,8 @@ export interface RawMail {
   source: string;
   /** What was odd about how it was cut out of its mbox (see MboxSplitter); recorded as warnings. */
   notes?: string[];
+  /** Cut out where the mail before it cannot have ended (MailMessage.cutFromAnother). */
+  cutFromAnother?: boolean;
 }
 
 export type RawMailItem = RawMail | { error: TriageError };
@@ -158,7 +160,7 @@ async function* readMbox(fh: import("node:fs/promises").FileHandle, file: string
 /** A piece of an mbox as a message (with its notes) or as records: every piece is accounted for. */
 function toItems(piece: MboxPiece, file: string, max: number): RawMailItem[] {
   const source = `${file}#${piece.index}`;
-  if ("raw" in piece) return [{ raw: piece.raw, source, ...(piece.notes ? { notes: piece.notes } : {}) }];
+  if ("raw" in piece) return [{ raw: piece.raw, source, ...(piece.notes ? { notes: piece.notes } : {}), ...(piece.cutFromAnother ? { cutFromAnother: true } : {}) }];
   const notes = (piece.notes ?? []).map((n) => ({ error: { source, message: `warning: ${n}` } }));
   if ("empty" in piece) return [{ error: { source, message: `empty message: the separator at byte ${piece.offset} is followed by nothing` } }, ...notes];
   return [{ error: { source, message: `message is ${piece.oversize} bytes, over the limit of ${max} (limits.maxMessageBytes); not parsed` } }, ...notes];

@@ -7,7 +7,7 @@ import { cutInsideReason } from "../mbox-cut-check.js";
  * offset of its separator line in the file; `notes` say what was odd about the cut.
  */
 export type MboxPiece =
-  | { index: number; offset: number; raw: Buffer; notes?: string[] }
+  | { index: number; offset: number; raw: Buffer; notes?: string[]; cutFromAnother?: true }
   | { index: number; offset: number; oversize: number; notes?: string[] }
   | { index: number; offset: number; empty: true; notes?: string[] };
 
@@ -62,6 +62,8 @@ export class MboxSplitter {
   private notes: string[] = [];
   /** The input did not start with a separator: its first stretch has none. */
   private noLeadingSeparator = false;
+  /** The current message starts at a cut inside the message before it. */
+  private cutFromAnother = false;
 
   constructor(opts: MboxSplitterOptions = {}) {
     this.max = opts.maxMessageBytes ?? Number.MAX_SAFE_INTEGER;
@@ -167,10 +169,12 @@ export class MboxSplitter {
     const wasOversize = this.oversize;
     const offset = this.pieceOffset;
     const notes = this.notes;
+    const cutFromAnother = this.cutFromAnother;
     this.parts = [];
     this.partsLen = 0;
     this.oversize = false;
     this.notes = [];
+    this.cutFromAnother = false;
     if (next !== null) this.pieceOffset = next;
     const withNotes = <T extends object>(p: T): T & { notes?: string[] } => (notes.length ? { ...p, notes } : p);
     if (!wasOversize && isBlank(parts)) {
@@ -197,10 +201,11 @@ export class MboxSplitter {
       const why = cutInsideReason(raw);
       if (why) {
         notes.push(`ends at the separator at byte ${next} although ${why}: the message after it may be the rest of this one (a body line "From " its writer did not quote)`);
-        this.notes.push(`starts at byte ${next}, inside message #${this.index} (${why}): it may be text of that message cut at a body line "From ", not a mail of its own`);
+        this.notes.push(`starts at byte ${next}, inside message #${this.index} (${why}): it may be text of that message cut at a body line "From ", not a mail of its own; its trailers do not count`);
+        this.cutFromAnother = true;
       }
     }
-    out.push(withNotes({ index: this.index, offset, raw: unquoteFrom(raw, this.format) }));
+    out.push(withNotes({ index: this.index, offset, raw: unquoteFrom(raw, this.format), ...(cutFromAnother ? { cutFromAnother: true as const } : {}) }));
   }
 }
 

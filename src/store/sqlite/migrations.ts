@@ -139,6 +139,7 @@ ALTER TABLE stage_results ADD COLUMN error TEXT;
     name: "message body fingerprints and conflicting copies of one Message-ID",
     sql: `
 ALTER TABLE messages ADD COLUMN body_hash TEXT;        -- bodyFingerprint(); NULL for older rows
+ALTER TABLE messages ADD COLUMN source TEXT;           -- where the stored (first) copy came from
 
 CREATE TABLE conflicts (
   id           INTEGER PRIMARY KEY,
@@ -150,7 +151,7 @@ CREATE TABLE conflicts (
   reason       TEXT NOT NULL,            -- "different sender: ...", "different body"
   received_at  INTEGER NOT NULL
 );
-CREATE INDEX conflicts_msgid ON conflicts(msgid);
+CREATE INDEX conflicts_msgid ON conflicts(msgid, source);
 `,
   },
 ];

@@ -60,8 +60,8 @@ export class SqliteMessages extends SqlitePart implements MessageStore {
         const root = this.rootFor(m);
         this
           .stmt(
-            `INSERT INTO messages (msgid, mailbox, uid, root, subject, from_addr, in_reply_to, refs, date, is_patch, ignored, parsed, raw, received_at, body_hash)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+            `INSERT INTO messages (msgid, mailbox, uid, root, subject, from_addr, in_reply_to, refs, date, is_patch, ignored, parsed, raw, received_at, body_hash, source)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           )
           .run(
             m.msgid,
@@ -79,6 +79,7 @@ export class SqliteMessages extends SqlitePart implements MessageStore {
             m.raw,
             input.now,
             m.bodyHash ?? null,
+            m.source,
           );
         let jobId: number | null = null;
         if (!input.ignored) {
@@ -150,6 +151,13 @@ export class SqliteMessages extends SqlitePart implements MessageStore {
   async conflicts(limit: number): Promise<MessageConflict[]> {
     const rows = this.stmt("SELECT msgid, source, from_addr, reason, received_at FROM conflicts ORDER BY received_at DESC, id DESC LIMIT ?").all(limit) as Row[];
     return rows.map((r) => ({ msgid: str(r["msgid"]), source: str(r["source"]), from: strOrNull(r["from_addr"]), reason: str(r["reason"]), receivedAt: num(r["received_at"]) }));
+  }
+
+  async hasCopy(msgid: string, source: string): Promise<boolean> {
+    return (
+      this.stmt("SELECT 1 FROM messages WHERE msgid = ? AND (source = ? OR source IS NULL)").get(msgid, source) !== undefined ||
+      this.stmt("SELECT 1 FROM conflicts WHERE msgid = ? AND source = ?").get(msgid, source) !== undefined
+    );
   }
 
   async hasMessage(msgid: string): Promise<boolean> {

@@ -95,6 +95,7 @@ export class SqliteStore implements Store {
   checkpoints: Store["checkpoints"] = () => this.messages.checkpoints();
   ignoredMessages: Store["ignoredMessages"] = (n) => this.messages.ignoredMessages(n);
   conflicts: Store["conflicts"] = (n) => this.messages.conflicts(n);
+  hasCopy: Store["hasCopy"] = (msgid, source) => this.messages.hasCopy(msgid, source);
   hasMessage: Store["hasMessage"] = (id) => this.messages.hasMessage(id);
   getMessage: Store["getMessage"] = (id) => this.messages.getMessage(id);
   threadMessages: Store["threadMessages"] = (r) => this.messages.threadMessages(r);
