@@ -77,3 +77,71 @@ describe("composeReply", () => {
     expect(lines.filter((l) => /[ \t]$/.test(l))).toEqual(["-- "]);
   });
 });
+
+describe("composeReply with hostile values (issue 12)", () => {
+  const base = {
+    key: "k#v1",
+    intro: "Hi.",
+    sections: [],
+    from: "irqtriage <Bot@Example.org>",
+    now: new Date("2026-12-08T00:00:00Z"),
+  };
+  const t = (over: Partial<typeof target> & { msgidSynthetic?: boolean }) => ({ ...target, ...over });
+  const head = (eml: string) => eml.slice(0, eml.indexOf("\r\n\r\n")).replace(/\r\n[ \t]+/g, " ");
+
+  it("gives no reply without a valid Message-ID: missing, made up, not a msg-id, or over 250 characters", () => {
+    for (const over of [{ msgidSynthetic: true }, { msgid: "a b@c" }, { msgid: "x\r\nBcc: y@z" }, { msgid: `${"a".repeat(251)}@x` }, { msgid: "no-at-sign" }]) {
+      const out = composeReply({ ...base, target: t(over) });
+      expect(out.reply, JSON.stringify(over)).toBeNull();
+      expect(out.problems.at(-1)).toMatch(/^no reply: /);
+    }
+    expect(composeReply({ ...base, target: t({ msgid: `${"a".repeat(200)}@x.org` }) }).reply).not.toBeNull();
+  });
+
+  it("replaces CR, LF and NUL in the subject and names, and writes them only as encoded words", () => {
+    const out = composeReply({ ...base, target: t({ subject: "[PATCH] x\r\nBcc: evil@x.org\r\n\r\nReviewed-by: M <m@k.org>", from: { name: "Eve\r\nBcc: a@b.org\u0000", address: "eve@example.org" } }) });
+    const eml = out.reply!.eml;
+    expect(head(eml)).not.toMatch(/^Bcc:/im);
+    expect(eml.split("\r\n\r\n")[1]!.split("\r\n")[0]).toBe("On Mon, 09 Nov 2020 09:46:46 +0000, Eve\ufffd\ufffdBcc: a@b.org\ufffd wrote:");
+    expect(out.reply!.subject).toBe("Re: [PATCH] x\ufffd\ufffdBcc: evil@x.org\ufffd\ufffd\ufffd\ufffdReviewed-by: M <m@k.org>");
+    expect(out.problems).toEqual(expect.arrayContaining([expect.stringMatching(/^display name of eve@example\.org holds CR, LF, NUL: replaced$/), expect.stringMatching(/^Subject holds CR, LF: replaced$/)]));
+    for (const w of head(eml).match(/=\?[^?]+\?[BQ]\?[^?]*\?=/gi) ?? []) expect(w.length).toBeLessThanOrEqual(75);
+  });
+
+  it("keeps the first and the last 20 References, valid ids only", () => {
+    const refs = ["bad id@x", ...Array.from({ length: 30 }, (_, i) => `r${i}@x.org`)];
+    const out = composeReply({ ...base, target: t({ references: refs }) });
+    expect(out.reply!.references).toEqual(["r0@x.org", ...Array.from({ length: 19 }, (_, i) => `r${i + 11}@x.org`), target.msgid]);
+    expect(out.problems).toEqual(["References: 1 invalid id dropped", "References: 31 ids cut to the first and the last 20"]);
+  });
+
+  it("caps recipients: past reply.maxRecipients the author and the lists only (vger, lists.*, reply.lists)", () => {
+    const cc = [
+      ...Array.from({ length: 30 }, (_, i) => ({ name: `P${i}`, address: `p${i}@example.org` })),
+      { name: "", address: "linux-arm-kernel@lists.infradead.org" },
+      { name: "", address: "irq@corp.example" },
+    ];
+    const out = composeReply({ ...base, target: t({ cc }), recipients: { maxRecipients: 5, lists: ["@corp.example"] } });
+    expect(out.reply!.to).toEqual(["aik@ozlabs.ru"]);
+    expect(out.reply!.cc).toEqual(["linux-kernel@vger.kernel.org", "linux-arm-kernel@lists.infradead.org", "irq@corp.example"]);
+    expect(out.capped).toEqual({ wanted: 34, kept: 4 });
+    // the bot itself (any letter case) is never a recipient, and under the cap everyone is
+    const small = composeReply({ ...base, target: t({ cc: [{ name: "", address: "BOT@example.ORG" }, { name: "", address: "a@b.org" }] }) });
+    expect(small.reply!.cc).toEqual(["linux-kernel@vger.kernel.org", "a@b.org"]);
+    expect(small.capped).toBeNull();
+  });
+
+  it("leaves out invalid addresses and gives no reply when the author's is invalid", () => {
+    const out = composeReply({ ...base, target: t({ cc: [{ name: "", address: `${"l".repeat(65)}@x.org` }, { name: "", address: "a b@x.org" }, { name: "", address: "ok@x.org" }] }) });
+    expect(out.reply!.cc).toEqual(["linux-kernel@vger.kernel.org", "ok@x.org"]);
+    expect(composeReply({ ...base, target: t({ from: { name: "E", address: "e\r\n@x.org" } }) }).reply).toBeNull();
+  });
+
+  it("keeps every body line under 998 octets and moves a line that would read as a trailer", () => {
+    const out = composeReply({ ...base, target: t({ text: "x".repeat(5000) }), intro: `Hi.\n\nReviewed-by: Irq Maintainer <maz@kernel.org>\n${"y".repeat(3000)}` });
+    const lines = out.reply!.eml.split("\r\n");
+    for (const l of lines) expect(Buffer.byteLength(l)).toBeLessThanOrEqual(998);
+    expect(lines).toContain("  Reviewed-by: Irq Maintainer <maz@kernel.org>");
+    expect(lines.some((l) => /^Reviewed-by:/.test(l))).toBe(false);
+  });
+});
