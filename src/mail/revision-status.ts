@@ -53,6 +53,9 @@ function withdrawnByAuthor(r: Revision): boolean {
 export function revisionStatuses(lineage: Lineage, inMirror: InMirror = new Map()): Map<string, StatusVerdict> {
   const out = new Map<string, StatusVerdict>();
   const revs = lineage.revisions;
+  // A follow-up that joined by citing an applied commit ("fixes") is new work on top, not a
+  // newer revision of the same patches: it supersedes nothing.
+  const followUps = new Set(lineage.links.filter((l) => l.rule === "fixes").map((l) => l.revision));
   const applied = revs.map((r) => {
     const notice = appliedNotice(r);
     if (notice) return notice;
@@ -64,7 +67,7 @@ export function revisionStatuses(lineage: Lineage, inMirror: InMirror = new Map(
     let status: RevisionStatus = "live";
     // A later revision supersedes when it is complete or known to be applied (a placeholder counts
     // only then): an incomplete v4 neither replies nor supersedes v3.
-    const later = revs.slice(i + 1).find((l, j) => (!l.placeholder && l.missing.length === 0) || applied[i + 1 + j] !== null);
+    const later = revs.slice(i + 1).find((l, j) => !followUps.has(l.key) && ((!l.placeholder && l.missing.length === 0) || applied[i + 1 + j] !== null));
     const withdrawn = withdrawnByAuthor(r);
     const a = applied[i] ?? null;
     if (r.placeholder) {
