@@ -29,7 +29,7 @@ export interface Expander {
   symmetry: boolean;
   /** Packed state width. */
   width: number;
-  expand(states: Int32Array, first: number, count: number, skip: Uint8Array, out: CandidateBatch | null): CandidateBatch;
+  expand(states: Int32Array, first: number, count: number, out: CandidateBatch | null): CandidateBatch;
 }
 
 /**
@@ -59,10 +59,10 @@ export function createExpander(model: CompiledModel, symmetry: boolean): Expande
   const kinds = new Int32Array(16);
 
   /**
-   * Expands `count` packed states (`states`, from index 0), numbered from `first`; states with
-   * `skip[k] === 1` (entered by a violation) are not expanded. Appends to `out` (reset first).
+   * Expands `count` packed states (`states`, from index 0), numbered from `first`, every one
+   * (states entered by a violation too). Appends to `out` (reset first).
    */
-  const expand = (states: Int32Array, first: number, count: number, skip: Uint8Array, reuse: CandidateBatch | null): CandidateBatch => {
+  const expand = (states: Int32Array, first: number, count: number, reuse: CandidateBatch | null): CandidateBatch => {
     const out = reuse ?? { data: new Int32Array(count * 8 * stride), count: 0, stride, transitions: 0 };
     out.count = 0;
     out.transitions = 0;
@@ -70,7 +70,6 @@ export function createExpander(model: CompiledModel, symmetry: boolean): Expande
     let n = 0;
     let transitions = 0;
     for (let k = 0; k < count; k++) {
-      if (skip[k] === 1) continue;
       unpack(states, k * pw, cur, d, w);
       for (let q = 0; q < w; q++) next[q] = cur[q] as number;
       // `next` is reset to `cur` before each transition. A transition writes only its own

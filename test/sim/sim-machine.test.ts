@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { buildSharedLsi } from "../../src/sim/build-shared-lsi.js";
 import { compileScenario } from "../../src/sim/compile-scenario.js";
 import { findSemantics, simulate } from "../../src/sim/simulate.js";
 import { KIND_PLUG, KIND_PROBE_OK, KIND_UNPLUG, SimMachine, type Recorder } from "../../src/sim/sim-machine.js";
@@ -92,15 +93,35 @@ describe("SimMachine", () => {
     expect(a.violations.length).toBeGreaterThan(0);
   });
 
-  it("stops at a violation by default; pastViolations also explores its consequences", async () => {
+  it("explores past a violation: the stale dispose and free_irq after a premature unmap are reported too", async () => {
     const rs = await rules();
     const sc = rs.scenarios.find((x) => x.name === "rfc-2of2-shared-lsi")!;
-    const first = simulate({ rules: rs, semantics: "mainline", scenario: sc });
-    expect(first.violations.map((v) => v.property)).toEqual(["premature-unmap"]);
-    const all = simulate({ rules: rs, semantics: "mainline", scenario: sc }, { pastViolations: true });
-    expect(all.violations.map((v) => v.property)).toEqual(["premature-unmap", "double-dispose", "dead-free"]);
-    expect(all.violations.find((v) => v.property === "double-dispose")?.trace.at(-1)).toMatch(/irq_dispose_mapping\(17\): virq 17 is not mapped any more/);
-    expect(all.states).toBeGreaterThanOrEqual(first.states);
+    const r = simulate({ rules: rs, semantics: "mainline", scenario: sc });
+    expect(r.violations.map((v) => v.property)).toEqual(["premature-unmap", "double-dispose", "dead-free"]);
+    expect(r.afterViolation).toBeGreaterThan(0);
+    const dd = r.violations.find((v) => v.property === "double-dispose")!.trace;
+    // dev1 plug, dev2 plug, dev1 unplug (the premature unmap, said on its step), dev2 unplug.
+    expect(dd).toHaveLength(4);
+    expect(dd[2]).toMatch(/dev1 unplug: .*irq_dispose_mapping\(17\).*destroyed => premature-unmap: dev2 still uses virq 17/);
+    expect(dd[3]).toMatch(/dev2 unplug: irq_dispose_mapping\(17\) => double-dispose: irq_dispose_mapping\(17\): virq 17 is not mapped any more/);
+  });
+
+  it("mainline, two balanced drivers on one shared LSI: the second remove hits a dead virq (double-dispose, dead-free)", async () => {
+    const rs = await rules();
+    const sc = buildSharedLsi({ devices: 2, lines: 1, rounds: 1, driver: "balanced" }, rs.topology);
+    const r = simulate({ rules: rs, semantics: "mainline", scenario: sc });
+    expect(r.violations.map((v) => v.property)).toEqual(["premature-unmap", "double-dispose", "dead-free"]);
+    const dd = r.violations.find((v) => v.property === "double-dispose")!.trace;
+    // Shortest: dev1 probes; dev2's probe fails after the create, and its error path disposes
+    // the shared mapping under dev1 (premature unmap, step 4); dev1's remove then frees a
+    // handler on and disposes a dead virq (step 5).
+    expect(dd).toHaveLength(5);
+    expect(dd[3]).toMatch(/^4\. dev2 probe \(fails after op 1\): .*error path: irq_dispose_mapping\(17\): .*destroyed => premature-unmap: dev1 still uses virq 17/);
+    expect(dd[4]).toMatch(/^5\. dev1 unplug: free_irq\(17\); irq_dispose_mapping\(17\) => double-dispose: .*virq 17 is not mapped any more/);
+    const df = r.violations.find((v) => v.property === "dead-free")!.trace;
+    expect(df.at(-1)).toMatch(/=> dead-free: free_irq\(17\): the descriptor of virq 17 is gone/);
+    // Under refcount-v3 the same drivers are clean: the first dispose only drops a reference.
+    expect(simulate({ rules: rs, semantics: "refcount-v3", scenario: sc }).violations).toEqual([]);
   });
 
   it("bounds states: maxStates stops the exploration and says so", async () => {

@@ -27,7 +27,6 @@ const scenarioArb = fc.record({
   devices: fc.array(deviceArb, { minLength: 1, maxLength: 3 }),
   rounds: fc.integer({ min: 1, max: 2 }),
   semantics: fc.constantFrom("mainline", "refcount-v3", "ppc-kref"),
-  pastViolations: fc.boolean(),
   exact: fc.boolean(),
 });
 
@@ -52,7 +51,7 @@ describe("counting abstraction", () => {
     fc.assert(
       fc.property(scenarioArb, (x) => {
         const scenario = toScenario(x);
-        const opts = { pastViolations: x.pastViolations, exact: x.exact };
+        const opts = { exact: x.exact };
         const plain = simulate({ rules: rs, semantics: x.semantics, scenario }, { ...opts, symmetry: false });
         const sym = simulate({ rules: rs, semantics: x.semantics, scenario }, { ...opts, symmetry: true });
         expect(plain.truncated).toBe(false);
