@@ -1,6 +1,6 @@
 import type { CompiledModel } from "./compile-scenario.js";
 import { SimMachine } from "./sim-machine.js";
-import { canonicalize, packedWidth, resort, unpack } from "./state-packing.js";
+import { canonicalize, DEV_BITS, packedWidth, resort, unpack } from "./state-packing.js";
 import { finishHash, finishHash2 } from "./state-store.js";
 
 /** Bits of a transition's `via`: device << VIA_SHIFT | kind. */
@@ -134,7 +134,7 @@ function packAndHash(src: Int32Array, dst: Int32Array, off: number, d: number, w
   for (; i < w; ) {
     let v: number;
     if (i + 1 < d) {
-      v = (src[i] as number) | ((src[i + 1] as number) << 14);
+      v = (src[i] as number) | ((src[i + 1] as number) << DEV_BITS);
       i += 2;
     } else {
       v = src[i] as number;
