@@ -57,6 +57,23 @@ export function createExpander(model: CompiledModel, symmetry: boolean): Expande
   const cur = new Int32Array(w);
   const next = new Int32Array(w);
   const kinds = new Int32Array(16);
+  const renamings = symmetry ? model.lineSymmetries.map((x) => ({ lines: Int32Array.from(x.lines), devices: Int32Array.from(x.devices) })) : [];
+  const alt = new Int32Array(w);
+  const best = new Int32Array(w);
+  /** `next` (groups sorted) becomes the least of its line renamings: the canonical state. */
+  const leastRenaming = (): void => {
+    let changed = false;
+    for (let r = 0; r < renamings.length; r++) {
+      const x = renamings[r] as { lines: Int32Array; devices: Int32Array };
+      // A group's sorted slice moves as a block to an equal-size group: still sorted.
+      machine.renameLines(next, alt, x.lines, x.devices);
+      if (lexLess(alt, changed ? best : next, w)) {
+        best.set(alt);
+        changed = true;
+      }
+    }
+    if (changed) next.set(best);
+  };
 
   /**
    * Expands `count` packed states (`states`, from index 0), numbered from `first`, every one
@@ -99,6 +116,7 @@ export function createExpander(model: CompiledModel, symmetry: boolean): Expande
           if (symmetry) {
             if (machine.touchedOthers) canonicalize(next, groups);
             else resort(next, dev, groupOf[dev] as number, groupEnd[dev] as number);
+            if (renamings.length > 0) leastRenaming();
           }
           const off = n * stride;
           if (off + stride > data.length) {
@@ -147,6 +165,16 @@ function packAndHash(src: Int32Array, dst: Int32Array, off: number, d: number, w
   }
   dst[j++] = finishHash(h);
   dst[j] = finishHash2(g);
+}
+
+/** Lexicographic order of two unpacked states. */
+export function lexLess(a: Int32Array, b: Int32Array, w: number): boolean {
+  for (let i = 0; i < w; i++) {
+    const x = a[i] as number;
+    const y = b[i] as number;
+    if (x !== y) return x < y;
+  }
+  return false;
 }
 
 function sameState(a: Int32Array, b: Int32Array, w: number): boolean {

@@ -1,7 +1,7 @@
 import type { CompiledModel } from "./compile-scenario.js";
 import { createExpander, FLAG_LEAK, VIA_SHIFT, type CandidateBatch } from "./expand-batch.js";
 import { PROP_BITS, type Recorder, type SimMachine } from "./sim-machine.js";
-import { pack, unpack } from "./state-packing.js";
+import { canonicalize, pack, unpack } from "./state-packing.js";
 import { StateStore } from "./state-store.js";
 import { PROPERTIES, type PropertyName, type SimOptions } from "./sim-types.js";
 
@@ -201,7 +201,8 @@ export function explore(model: CompiledModel, opts: ExploreOptions = {}): Explor
 /**
  * Replays the BFS path to a witness on a concrete (unsorted) state so the trace names real
  * devices: a step recorded as "group position p" is taken by the first device of that group
- * whose local state equals the canonical one.
+ * (of the group renamed onto it, when the canonical state renames lines) whose local state
+ * equals the canonical one.
  */
 export function traceOf(x: Exploration, property: PropertyName): string[] | null {
   const wit = x.witnesses.get(property);
@@ -218,6 +219,20 @@ export function traceOf(x: Exploration, property: PropertyName): string[] | null
   const out: string[] = [];
   let lastNotes: Recorder["notes"] = [];
   const said = (notes: Recorder["notes"]): string => notes.map((nt) => `${nt.property}: ${nt.text}`).join("; ");
+  const renamings = model.lineSymmetries.map((r) => ({ lines: Int32Array.from(r.lines), devices: Int32Array.from(r.devices) }));
+  const sorted = new Int32Array(machine.width);
+  const alt = new Int32Array(machine.width);
+  /** null: the concrete state with its groups sorted is the canonical one; else the device moves of the renaming that makes it so. */
+  const renamingOnto = (c: Int32Array, target: Int32Array): Int32Array | null => {
+    sorted.set(c);
+    canonicalize(sorted, model.groups);
+    if (sorted.every((v, i) => v === target[i])) return null;
+    for (const r of renamings) {
+      machine.renameLines(sorted, alt, r.lines, r.devices);
+      if (alt.every((v, i) => v === target[i])) return r.devices;
+    }
+    throw new Error("sim: trace replay does not reach the stored state (model bug)");
+  };
   steps.forEach((step, n) => {
     store.load(step.canonState, stored);
     unpack(stored, 0, canon, machine.d, machine.width);
@@ -225,7 +240,13 @@ export function traceOf(x: Exploration, property: PropertyName): string[] | null
     const kind = step.via & ((1 << VIA_SHIFT) - 1);
     let dev = pos;
     if (x.symmetry) {
-      const grp = model.groups.find(([a, b]) => pos >= a && pos < b) ?? [pos, pos + 1];
+      let grp = model.groups.find(([a, b]) => pos >= a && pos < b) ?? [pos, pos + 1];
+      const moved = renamingOnto(concrete, canon);
+      if (moved !== null) {
+        // The canonical state renames lines: take the concrete group that moved onto pos's.
+        const start = grp[0];
+        grp = model.groups.find(([a]) => moved[a] === start) ?? grp;
+      }
       for (let e = grp[0]; e < grp[1]; e++) {
         if (concrete[e] === canon[pos]) {
           dev = e;

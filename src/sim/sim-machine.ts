@@ -107,6 +107,19 @@ export class SimMachine {
     return new Int32Array(this.width);
   }
 
+  /**
+   * `dst` = `src` after a renaming of lines (a model symmetry): devices move to the indexes of
+   * their new groups, live slots get the new line numbers. Virq slots do not move.
+   */
+  renameLines(src: Int32Array, dst: Int32Array, lines: Int32Array, devices: Int32Array): void {
+    for (let i = 0; i < this.d; i++) dst[devices[i] as number] = src[i] as number;
+    for (let j = this.slotOff; j < this.zOff; j++) {
+      const sl = src[j] as number;
+      dst[j] = aliveOf(sl) ? (sl & ~(31 << 1)) | ((lines[lineOf(sl)] as number) << 1) : sl;
+    }
+    dst[this.zOff] = src[this.zOff] as number;
+  }
+
   /** Number of transition kinds a device can take in its current phase (0 = none). */
   kinds(s: Int32Array, dev: number, out: Int32Array): number {
     const c = s[dev] as number;
