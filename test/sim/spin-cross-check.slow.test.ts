@@ -89,11 +89,12 @@ interface SpinOutcome {
   states: Set<string> | null;
 }
 
-let work: string | null = null;
+/** One temp folder for all runs, made once (two runs start at the same time). */
+let work: Promise<string> | null = null;
 
 async function runSpin(c: Config, dump: boolean): Promise<SpinOutcome> {
-  work ??= await mkdtemp(path.join(os.tmpdir(), "irqtriage-spin-"));
-  const dir = await mkdtemp(path.join(work, "run-"));
+  work ??= mkdtemp(path.join(os.tmpdir(), "irqtriage-spin-"));
+  const dir = await mkdtemp(path.join(await work, "run-"));
   const defines = [`-DNDEV=${c.devices}`, `-DNLINES=${c.lines}`, `-DROUNDS=${c.rounds}`, `-DSEM=${SEM_DEFINE[c.semantics]}`, `-DDRIVER=${DRIVER_DEFINE[c.driver]}`];
   await run("spin", [...defines, ...(dump ? ["-DDUMP_STATES"] : []), "-a", MODEL], { cwd: dir });
   // -O0: these runs take well under a second; compiling pan.c with -O2 takes longer.
@@ -132,7 +133,7 @@ function queue(limit: number): <T>(job: () => Promise<T>) => Promise<T> {
 }
 
 afterAll(async () => {
-  if (work) await rm(work, { recursive: true, force: true });
+  if (work) await rm(await work, { recursive: true, force: true });
 });
 
 if (missing.length && CI) {
