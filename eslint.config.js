@@ -1,4 +1,5 @@
 import js from "@eslint/js";
+import globals from "globals";
 import tseslint from "typescript-eslint";
 
 // The pure core: every part's folder except its io/ (where its I/O lives behind one interface
@@ -28,6 +29,8 @@ export default tseslint.config(
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
     },
   },
+  // Plain Node scripts (label sampling, bench helpers) run with Node's globals.
+  { files: ["**/*.mjs", "**/*.js"], languageOptions: { globals: globals.node } },
   {
     files: pureFolders.map((f) => `src/${f}/**/*.ts`),
     ignores: pureFolders.map((f) => `src/${f}/**/io/**`),

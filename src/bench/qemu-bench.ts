@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { BubblewrapSandbox } from "../kernel/io/bubblewrap-sandbox.js";
 import { silentLogger } from "../log/logger.js";
 import { buildKernel } from "../qemu/io/build-kernel.js";
 import { loadScenarios } from "../qemu/io/load-scenarios.js";
@@ -17,6 +18,8 @@ import { runQemuCheck } from "../qemu/io/run-qemu-check.js";
 export async function bench(log: (line: string) => void): Promise<void> {
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
   const kernel = process.env["IRQTRIAGE_BENCH_KERNEL"] ?? "/boot/vmlinuz-6.1.0-56-cloud-amd64";
+  // The bench builds and boots like the pipeline does: inside the sandbox.
+  const sandbox = new BubblewrapSandbox();
   const scenarios = await loadScenarios();
   const scenario = scenarios.get("msi-hotplug");
   if (!scenario) throw new Error("msi-hotplug scenario missing");
@@ -26,7 +29,7 @@ export async function bench(log: (line: string) => void): Promise<void> {
     const cycles: number[] = [];
     let accel = "";
     for (let i = 0; i < 3; i++) {
-      const r = await runQemuCheck({ kernel: image, patched, scenario, cycles: 5, accel: "tcg", log: silentLogger() });
+      const r = await runQemuCheck({ kernel: image, patched, scenario, cycles: 5, accel: "tcg", sandbox, log: silentLogger() });
       if (r.timings.bootToFirstReportMs !== null) boots.push(r.timings.bootToFirstReportMs);
       cycles.push(...r.timings.cycleMs);
       accel = r.accel;
@@ -51,15 +54,15 @@ export async function bench(log: (line: string) => void): Promise<void> {
   try {
     const base = execFileSync("git", ["rev-parse", "master"], { cwd: mirror, encoding: "utf8" }).trim();
     execFileSync("git", ["worktree", "add", "--detach", wt, base], { cwd: mirror, stdio: "ignore" });
-    const first = await buildKernel({ worktree: wt, mirror, base, stateDir, fragment });
+    const first = await buildKernel({ worktree: wt, mirror, base, stateDir, fragment, sandbox });
     log(`kernel build at base (${first.incremental ? "O= dir reused" : "from scratch"}): ${(first.ms / 1000).toFixed(1)} s`);
     const file = path.join(wt, "drivers", "virtio", "virtio_pci_common.c");
     // A real code change, unique per run, so that ccache cannot answer from an earlier run.
     writeFileSync(file, readFileSync(file, "utf8") + `\nint irqtriage_bench_${Date.now()} __attribute__((unused));\n`);
-    const inc = await buildKernel({ worktree: wt, mirror, base, stateDir, fragment });
+    const inc = await buildKernel({ worktree: wt, mirror, base, stateDir, fragment, sandbox });
     log(`incremental rebuild after a one-file patch: ${(inc.ms / 1000).toFixed(1)} s (synced ${inc.synced.join(", ")})   (target <= 60 s)`);
     execFileSync("git", ["checkout", "--", "."], { cwd: wt });
-    const back = await buildKernel({ worktree: wt, mirror, base, stateDir, fragment });
+    const back = await buildKernel({ worktree: wt, mirror, base, stateDir, fragment, sandbox });
     log(`rebuild back to base: ${(back.ms / 1000).toFixed(1)} s`);
     await measure(back.image, true);
   } finally {

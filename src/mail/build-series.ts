@@ -5,8 +5,11 @@ import { buildThreads, type ThreadNode } from "./build-threads.js";
 import { addressKey, formatAddress } from "./format-address.js";
 import { defaultLineageOptions, linkLineage, type LineageOptions } from "./link-lineage.js";
 import type { MailMessage } from "./mail-message.js";
+import { parseNotice, type ReplyNotice } from "./parse-notice.js";
 import { parseSubject, type ParsedSubject } from "./parse-subject.js";
 import type { Review, Revision, SeriesMessage, SeriesPatch, SeriesSet } from "./series-types.js";
+
+const NO_NOTICE: ReplyNotice = Object.freeze({ withdrawn: false, applied: null, quotedAuthor: null }) as ReplyNotice;
 
 export interface SeriesOptions {
   lineage?: Partial<LineageOptions>;
@@ -212,6 +215,7 @@ export function buildSeries(messages: readonly MailMessage[], opts: SeriesOption
       target: target.msgid,
       patchIndex,
       quotesDiff: msg.digest ? msg.digest.quotesDiff : quotesDiff(msg.text),
+      notice: msg.digest ? (msg.digest.notice ?? NO_NOTICE) : parseNotice(msg.text),
       trailers,
       ignoredTrailers,
       matchedBy,
@@ -220,11 +224,92 @@ export function buildSeries(messages: readonly MailMessage[], opts: SeriesOption
     claimed.add(msg.msgid);
   }
 
+  revisions.push(...placeholderRevisions(threads.byId.values(), claimed));
   for (const rev of revisions) finishRevision(rev);
   const lineages = linkLineage(revisions, { ...defaultLineageOptions, ...(opts.lineage ?? {}) });
   lineages.sort((a, b) => (a.revisions[0]?.date?.getTime() ?? 0) - (b.revisions[0]?.date?.getTime() ?? 0) || (a.id < b.id ? -1 : 1));
   const unclaimed = [...threads.byId.values()].filter((n) => n.message && !claimed.has(n.msgid)).map((n) => n.msgid).sort();
   return { lineages, threads, duplicates: threads.duplicates, unclaimed };
+}
+
+/**
+ * Replies that answer a patch posting of which no mail is in the mailbox (an "Applied, thanks"
+ * to a series read from another list, reviews of a patch that never reached us): they make a
+ * placeholder revision per thread, so their trailers and the applied notice are not lost. Its
+ * version, title and total come from the replies' subjects; its author from a reply's
+ * attribution line, else the first To: address (a reply goes to the author). Claimed replies
+ * are added to `claimed`.
+ */
+function placeholderRevisions(nodes: Iterable<ThreadNode>, claimed: Set<string>): Revision[] {
+  const groups = new Map<string, { root: ThreadNode; replies: { node: ThreadNode; subject: ParsedSubject }[] }>();
+  for (const node of nodes) {
+    const msg = node.message;
+    if (!msg || claimed.has(node.msgid) || !node.parent) continue;
+    const subject = parseSubject(msg.subject);
+    if (!subject.reply || !subject.patch) continue;
+    let root: ThreadNode = node;
+    while (root.parent) root = root.parent;
+    // Only a thread whose start is missing: a discussion under a mail we have is not a posting.
+    if (root.message) continue;
+    const g = groups.get(root.msgid);
+    if (g) g.replies.push({ node, subject });
+    else groups.set(root.msgid, { root, replies: [{ node, subject }] });
+  }
+  const out: Revision[] = [];
+  for (const { root, replies } of groups.values()) {
+    replies.sort((a, b) => time(a.node.message as MailMessage) - time(b.node.message as MailMessage) || (a.node.msgid < b.node.msgid ? -1 : 1));
+    const first = replies[0] as (typeof replies)[number];
+    const cover = replies.find((r) => r.subject.index === 0) ?? first;
+    const total = first.subject.total ?? 1;
+    const reviews: Review[] = replies.map(({ node }) => {
+      const msg = node.message as MailMessage;
+      const given = msg.digest ? msg.digest.trailers : parseReplyTrailers(msg.text);
+      const target = msg.inReplyTo ?? root.msgid;
+      const subj = parseSubject(msg.subject);
+      return {
+        msgid: msg.msgid,
+        from: msg.from,
+        date: msg.date,
+        target,
+        patchIndex: subj.index,
+        quotesDiff: msg.digest ? msg.digest.quotesDiff : quotesDiff(msg.text),
+        notice: msg.digest ? (msg.digest.notice ?? NO_NOTICE) : parseNotice(msg.text),
+        trailers: trailerRefs(msg, given.filter((t) => trailerFromSender(t, msg.from))),
+        ignoredTrailers: trailerRefs(msg, given.filter((t) => !trailerFromSender(t, msg.from))),
+        matchedBy: "thread",
+      };
+    });
+    for (const r of replies) claimed.add(r.node.msgid);
+    const quoted = reviews.map((r) => r.notice.quotedAuthor).find((a) => a);
+    const fm = first.node.message as MailMessage;
+    const author = quoted ? { name: "", address: quoted } : (fm.to[0] ?? null);
+    out.push({
+      key: "",
+      lineage: "",
+      version: first.subject.version,
+      rfc: first.subject.rfc,
+      resend: first.subject.resend,
+      extra: first.subject.extra,
+      title: cover.subject.title,
+      author,
+      date: fm.date,
+      cover: null,
+      patches: [],
+      total,
+      missing: Array.from({ length: total }, (_, i) => i + 1),
+      reviews,
+      trailers: [],
+      baseCommit: null,
+      prerequisitePatchIds: [],
+      pull: null,
+      pullMessage: null,
+      superseded: [],
+      placeholder: true,
+      placeholderOf: root.msgid,
+      changeId: null,
+    });
+  }
+  return out;
 }
 
 interface Group {
@@ -328,6 +413,8 @@ function makeRevision(members: Submission[]): Revision {
     pull,
     pullMessage,
     superseded,
+    placeholder: false,
+    changeId: null,
   };
 }
 
@@ -365,6 +452,14 @@ function finishRevision(rev: Revision): void {
     }
   }
   if (rev.pull && !rev.baseCommit) rev.baseCommit = rev.pull.base;
+  // b4 writes "change-id: <date>-<slug>-<hash>" under base-commit in the cover (or the patch).
+  for (const m of [rev.cover?.message, ...rev.patches.map((p) => p.message)]) {
+    const id = m ? /^change-id:\s+([0-9A-Za-z._-]{6,100})\s*$/m.exec(m.text)?.[1] : undefined;
+    if (id) {
+      rev.changeId = id;
+      break;
+    }
+  }
   for (const id of coverBase?.prerequisitePatchIds ?? []) {
     if (rev.prerequisitePatchIds.includes(id)) continue;
     rev.prerequisitePatchIds.push(id);

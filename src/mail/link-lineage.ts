@@ -31,7 +31,17 @@ function time(r: Revision): number {
 
 /** The first message of a revision: its cover letter, else its lowest-numbered patch. */
 export function firstMessageId(r: Revision): string {
-  return r.cover?.msgid ?? r.patches[0]?.msgid ?? r.pullMessage?.msgid ?? "";
+  return r.cover?.msgid ?? r.patches[0]?.msgid ?? r.pullMessage?.msgid ?? r.placeholderOf ?? "";
+}
+
+/** Commit ids a revision's patches cite: Fixes: trailers and "commit <sha> (...)" references. */
+function citedCommits(r: Revision): string[] {
+  const out = new Set<string>();
+  for (const p of r.patches) {
+    for (const t of p.trailers) if (t.name.toLowerCase() === "fixes") for (const m of t.value.matchAll(/\b([0-9a-f]{12,40})\b/g)) out.add(m[1] as string);
+    for (const m of p.message.text.matchAll(/\bcommit ([0-9a-f]{12,40}) \(/g)) out.add(m[1] as string);
+  }
+  return [...out];
 }
 
 /** May `later` be a newer revision of `earlier` as far as numbering goes? */
@@ -89,6 +99,9 @@ export function linkLineage(revisions: readonly Revision[], opts: LineageOptions
     list.push(r);
   }
 
+  const appliedBy = new Map<string, Revision>(); // first 12 hex digits of an applied commit -> revision
+  for (const r of revs) for (const rv of r.reviews) for (const c of rv.notice.applied?.commits ?? []) if (c.length >= 12) appliedBy.set(c.slice(0, 12), r);
+
   for (const r of revs) {
     const author = addressKey(r.author);
     const candidates: Candidate[] = [];
@@ -111,6 +124,18 @@ export function linkLineage(revisions: readonly Revision[], opts: LineageOptions
         const p = ownerOf.get(hit[1] as string);
         if (p && p !== r && time(p) <= time(r) && addressKey(p.author) === author) add({ prev: p, rule: "link", score: 1 });
       }
+    }
+    // b4's change-id names the piece of work across its revisions.
+    if (r.changeId) {
+      for (const p of byAuthor.get(author) ?? []) {
+        if (p !== r && p.changeId === r.changeId && time(p) <= time(r)) add({ prev: p, rule: "change-id", score: 1 });
+      }
+    }
+    // A follow-up that cites a commit an "applied" notice named (Fixes: <sha>, "commit <sha> (...)")
+    // belongs to the lineage that carried that commit, whoever sends it.
+    for (const sha of citedCommits(r)) {
+      const p = appliedBy.get(sha.slice(0, 12));
+      if (p && p !== r && time(p) <= time(r)) add({ prev: p, rule: "fixes", score: 1 });
     }
     const byTitle: Candidate[] = [];
     const mineByAuthor = byAuthor.get(author) ?? [];
@@ -137,7 +162,8 @@ export function linkLineage(revisions: readonly Revision[], opts: LineageOptions
     for (const c of candidates) {
       const members = lineageOf.get(c.prev);
       if (!members) continue;
-      const clash = members.some((m) => m.version === r.version && m.rfc === r.rfc && !r.resend && !m.resend);
+      // A follow-up fix is a new posting of the same piece of work, whatever its version number.
+      const clash = c.rule !== "fixes" && members.some((m) => m.version === r.version && m.rfc === r.rfc && !r.resend && !m.resend);
       if (clash) continue;
       members.push(r);
       lineageOf.set(r, members);

@@ -1,3 +1,5 @@
+import type { ReplyNotice } from "./parse-notice.js";
+
 /** A mail address as it appeared in a header. */
 export interface Address {
   name: string;
@@ -87,6 +89,8 @@ export interface MailDigest {
   trailers: readonly { name: string; value: string }[];
   /** quotesDiff(text): it quotes a diff (a code review). */
   quotesDiff: boolean;
+  /** parseNotice(text), when it says anything (withdrawn, applied, a quoted author). */
+  notice?: ReplyNotice;
 }
 
 /** One recorded problem with an otherwise usable message. */

@@ -1,6 +1,7 @@
 import type { TrailerRef } from "../types/triage-result.js";
 import type { ExtractedPatch, PullRequest } from "../patch/extract-patch.js";
 import type { Address, MailMessage } from "./mail-message.js";
+import type { ReplyNotice } from "./parse-notice.js";
 import type { ParsedSubject } from "./parse-subject.js";
 import type { DuplicateMessage, ThreadSet } from "./build-threads.js";
 
@@ -32,8 +33,12 @@ export interface LineageLink {
   revision: string;
   /** Revision key of the earlier revision it was linked to. */
   previous: string;
-  /** "in-reply-to" (threaded to the earlier one), "link" (cites it), "title" (similar title), "patch-titles". */
-  rule: "in-reply-to" | "link" | "title" | "patch-titles";
+  /**
+   * "in-reply-to" (threaded to the earlier one), "link" (cites it), "change-id" (b4's change-id),
+   * "fixes" (cites a commit an applied notice of the earlier one named), "title" (similar title),
+   * "patch-titles".
+   */
+  rule: "in-reply-to" | "link" | "change-id" | "fixes" | "title" | "patch-titles";
   /** Title similarity (0..1) for "title"/"patch-titles", 1 for the others. */
   score: number;
 }
@@ -69,6 +74,8 @@ export interface Review {
   trailers: TrailerRef[];
   /** Trailers in the reply naming someone else than the sender (relayed tags): not attached. */
   ignoredTrailers: TrailerRef[];
+  /** What the reply says about the revision's fate (withdrawn by its author, applied). */
+  notice: ReplyNotice;
   /** "thread": found through In-Reply-To/References; "subject": the reply declared no parent and
    * its subject is "Re: " + exactly one submission's subject (the latest one before it). */
   matchedBy: "thread" | "subject";
@@ -107,4 +114,14 @@ export interface Revision {
   pullMessage: SeriesPatch | null;
   /** Message-IDs of extra copies of an index (a patch sent twice); the first by date is used. */
   superseded: string[];
+  /**
+   * A placeholder: replies (reviews, trailers, an "applied" notice) answer this revision but
+   * none of its own mails is in the mailbox. Version, title and total come from the replies'
+   * subjects; it is never applied or answered. A later patch mail fills it in.
+   */
+  placeholder: boolean;
+  /** For a placeholder: the Message-ID its replies answer (its thread's missing start). */
+  placeholderOf?: string;
+  /** b4's `change-id:` of the cover letter (or patch), which links revisions of one lineage. */
+  changeId: string | null;
 }

@@ -3,7 +3,7 @@ import { formatAddress } from "./format-address.js";
 import type { Revision } from "./series-types.js";
 
 /** The parts of a RevisionResult the series stage decides; apply and reply come later. */
-export type SeriesRevisionResult = Omit<RevisionResult, "apply" | "reply">;
+export type SeriesRevisionResult = Omit<RevisionResult, "apply" | "reply" | "status" | "applied" | "quiet" | "findings">;
 
 /**
  * Map a revision (and its relevance verdict) to the `irqtriage run --json` contract fields.

@@ -6,6 +6,7 @@ import { openStore } from "../store/open-store.js";
 import type { Store } from "../store/store.js";
 import type { DnsResolver } from "../mail-commands/io/verify-dkim.js";
 import { buildPipeline, type Pipeline } from "./build-pipeline.js";
+import { storePreviousAnswer } from "./store-previous-answer.js";
 
 export interface DaemonParts {
   store: Store;
@@ -25,7 +26,13 @@ export interface DaemonParts {
 export async function buildDaemonParts(config: Config, log: Logger, opts: { store?: Store; resolver?: DnsResolver; now?: () => Date } = {}): Promise<DaemonParts> {
   const store = opts.store ?? (await openStore({ stateDir: config.stateDir }));
   const ctx = storeCommandContext(store);
-  const pipeline = await buildPipeline({ config, log, daemon: true, ignores: (lineage) => ctx.listIgnores(lineage) });
+  const pipeline = await buildPipeline({
+    config,
+    log,
+    daemon: true,
+    ignores: (lineage) => ctx.listIgnores(lineage),
+    previousAnswer: storePreviousAnswer(store, config.reply.from),
+  });
   const commands = config.commands.enabled
     ? await createCommandProcessor(config, store, log, { ...(opts.resolver ? { resolver: opts.resolver } : {}), ...(opts.now ? { now: opts.now } : {}) })
     : null;

@@ -10,7 +10,7 @@ import type { MailMessage } from "../mail/mail-message.js";
 import { rulesDir } from "../package-root.js";
 import { loadRelevanceRules } from "../patch/io/load-relevance-rules.js";
 import { defaultStages, type PipelineStage } from "./stage-registry.js";
-import { triageMessages, type TestTarget, type TriageRun } from "./triage-messages.js";
+import { triageMessages, type PreviousAnswer, type TestTarget, type TriageRun } from "./triage-messages.js";
 
 /** What each run of the pipeline is given (the rest is fixed when it is built). */
 export interface PipelineRunOptions {
@@ -34,6 +34,8 @@ export interface BuildPipelineOptions {
   stages?: readonly PipelineStage[];
   /** Maintainers' ignores of a lineage (the daemon's command history). */
   ignores?: (lineage: string) => Promise<readonly IgnoreRecord[]>;
+  /** The lineage's newest answered revision before this run (the daemon's store). */
+  previousAnswer?: (lineage: string) => Promise<PreviousAnswer | null>;
   /**
    * Long-running use: daemon.concurrency limits the applies and each stage named there (qemu),
    * also across concurrent jobs, and daemon.stageWorker.stages run in a helper process.
@@ -93,6 +95,7 @@ export async function buildPipeline(opts: BuildPipelineOptions): Promise<Pipelin
       stages,
       publisher,
       ...(opts.ignores ? { ignores: opts.ignores } : {}),
+      ...(opts.previousAnswer ? { previousAnswer: opts.previousAnswer } : {}),
       ...(applyGate ? { applyGate } : {}),
       ...(o.skip ? { skip: o.skip } : {}),
       ...(o.signal ? { signal: o.signal } : {}),

@@ -2,7 +2,6 @@ import type { Logger } from "pino";
 import type { Config } from "../config/config.js";
 import type { IgnoreRecord } from "../mail-commands/command-context.js";
 import { applyIgnores } from "../mail-commands/apply-ignores.js";
-import { renderSuppressedSection } from "../mail-commands/render-suppressed-section.js";
 import type { Finding } from "../types/finding.js";
 import type { GitMirror } from "../types/git-mirror.js";
 import type { ReportSection } from "../types/report-section.js";
@@ -30,7 +29,7 @@ export interface RunStagesOutcome {
   records: StageRecord[];
   /** Every stage's findings minus those maintainers ignored. */
   findings: Finding[];
-  /** "suppressed: <id> (...)" lines for the ignored ones. */
+  /** "suppressed: <id> (...)" lines for the ignored ones (the findings section lists them). */
   suppressed: string[];
   errors: string[];
 }
@@ -81,19 +80,5 @@ export async function runStages(input: RunStagesInput): Promise<RunStagesOutcome
     }
   }
   const { kept, lines } = applyIgnores(all, input.ignores);
-  if (kept.length) {
-    sections.push({
-      stage: "findings",
-      title: "Finding ids",
-      severity: "info",
-      body: [
-        ...kept.map((f) => `- ${f.id}: ${f.summary}`),
-        "",
-        'Reply "#irqtriage explain <id>" for details, or "#irqtriage ignore <id> <reason>" for a false positive.',
-      ].join("\n"),
-    });
-  }
-  const suppressed = renderSuppressedSection(lines);
-  if (suppressed) sections.push(suppressed);
   return { sections, records, findings: kept, suppressed: lines, errors };
 }

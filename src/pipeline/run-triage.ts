@@ -8,6 +8,7 @@ import type { TriageError } from "../types/triage-result.js";
 import { buildPipeline } from "./build-pipeline.js";
 import type { PipelineStage } from "./stage-registry.js";
 import type { TriageRun } from "./triage-messages.js";
+import { outboxPreviousAnswer, writeReplySidecar } from "./outbox-previous-answer.js";
 import { writeOutbox } from "./write-outbox.js";
 
 export interface RunTriageOptions {
@@ -52,7 +53,9 @@ export async function runTriage(opts: RunTriageOptions): Promise<RunTriageOutcom
   }
   log.info({ messages: messages.length, errors: ingestErrors.length }, "mail read");
 
-  const pipeline = await buildPipeline({ config, log, ...(opts.stages ? { stages: opts.stages } : {}) });
+  const dir = outboxDir(config);
+  const previousAnswer = await outboxPreviousAnswer(dir);
+  const pipeline = await buildPipeline({ config, log, previousAnswer, ...(opts.stages ? { stages: opts.stages } : {}) });
   let run: TriageRun;
   try {
     run = await pipeline.run(messages, { config, log, ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.now ? { now: opts.now } : {}) });
@@ -61,13 +64,15 @@ export async function runTriage(opts: RunTriageOptions): Promise<RunTriageOutcom
   }
   run.result.errors.unshift(...ingestErrors);
 
-  const dir = outboxDir(config);
   const written: string[] = [];
   for (const rr of run.revisions) {
     if (!rr.reply) continue;
     const out = await writeOutbox(dir, rr.reply);
     rr.result.reply = out.path;
-    if (out.created) written.push(out.path);
+    if (!out.created) continue;
+    written.push(out.path);
+    const { version, rfc } = rr.result;
+    await writeReplySidecar(out.path, { key: rr.key, lineage: rr.lineage, version, rfc, messageId: rr.reply.messageId, findings: rr.findings });
   }
   return { ...run, written, messages: messages.length };
 }

@@ -69,7 +69,19 @@ export function defaultStages(): PipelineStage[] {
       false,
       (c): QemuConfig => c.qemu,
       (s) => s.enabled,
-      async () => (await import("../qemu/io/qemu-stage.js")).qemuStage(),
+      async () => {
+        const [{ qemuStage }, { BubblewrapSandbox }] = await Promise.all([import("../qemu/io/qemu-stage.js"), import("../kernel/io/bubblewrap-sandbox.js")]);
+        // One sandbox (and one probe) per configured user.
+        const sandboxes = new Map<string, InstanceType<typeof BubblewrapSandbox>>();
+        return qemuStage({
+          sandbox: (c) => {
+            const key = `${c.sandbox.uid}:${c.sandbox.gid}`;
+            let s = sandboxes.get(key);
+            if (!s) sandboxes.set(key, (s = new BubblewrapSandbox({ uid: c.sandbox.uid, gid: c.sandbox.gid })));
+            return s;
+          },
+        });
+      },
     ),
   ];
 }

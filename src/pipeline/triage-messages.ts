@@ -3,11 +3,14 @@ import { mailTextOf } from "../errors.js";
 import type { Config } from "../config/config.js";
 import type { Publisher } from "../github/publisher.js";
 import { applySeries, refuse, unsafePatches, type AppliedSeries } from "../kernel/io/apply-series.js";
+import { findInMirror } from "../kernel/io/find-in-mirror.js";
 import type { LocalGitMirror } from "../kernel/io/local-git-mirror.js";
 import type { IgnoreRecord } from "../mail-commands/command-context.js";
+import { renderSuppressedSection } from "../mail-commands/render-suppressed-section.js";
 import { buildSeries } from "../mail/build-series.js";
 import type { MailMessage } from "../mail/mail-message.js";
-import type { Revision } from "../mail/series-types.js";
+import { revisionStatuses, type InMirror } from "../mail/revision-status.js";
+import type { Lineage, Revision } from "../mail/series-types.js";
 import { toRevisionResult } from "../mail/to-revision-result.js";
 import { judgeRelevance } from "../patch/judge-relevance.js";
 import type { RelevanceRules } from "../patch/relevance-rules.js";
@@ -16,7 +19,7 @@ import type { Finding } from "../types/finding.js";
 import type { OutgoingReply } from "../types/outgoing-reply.js";
 import type { ReportSection } from "../types/report-section.js";
 import type { StageRecord } from "../types/stage.js";
-import type { ApplyResult, RevisionResult, TriageError, TriageResult } from "../types/triage-result.js";
+import type { ApplyResult, FindingRef, RevisionResult, TriageError, TriageResult } from "../types/triage-result.js";
 import { describeApply, describeIntro } from "./describe-revision.js";
 import { runStages } from "./run-stages.js";
 import type { PipelineStage } from "./stage-registry.js";
@@ -40,10 +43,32 @@ export interface TriageDeps {
    * it is applied on `base` of `mirror` (the fetched tree), whatever its base-commit trailer says.
    */
   testOn?: TestTarget;
+  /**
+   * The lineage's newest revision answered before this run, with its findings (the daemon reads
+   * it from the store); a batch run starts from none and follows its own replies.
+   */
+  previousAnswer?: (lineage: string) => Promise<PreviousAnswer | null>;
   /** Run each apply (worktree + git am) under this gate (daemon.concurrency.apply); stages have their own. */
   applyGate?: <T>(fn: () => Promise<T>) => Promise<T>;
   now?: () => Date;
   signal?: AbortSignal;
+}
+
+/** An earlier answered revision, to say what changed since. */
+export interface PreviousAnswer {
+  version: number;
+  rfc: boolean;
+  findings: readonly Finding[];
+  /** Our reply's Message-ID (for its lore link). */
+  messageId: string;
+}
+
+/** What the findings of a revision are against the previous answered one. */
+export interface FindingDelta {
+  previous: { version: number; rfc: boolean; messageId: string } | null;
+  new: Finding[];
+  unchanged: Finding[];
+  fixed: Finding[];
 }
 
 export interface TestTarget {
@@ -64,6 +89,8 @@ export interface RevisionRun {
   findings: Finding[];
   /** The reply's sections (apply, stages, finding ids), for other renderings of the same review. */
   sections: ReportSection[];
+  /** The findings against the previous answered revision of the lineage. */
+  delta: FindingDelta;
   reply: OutgoingReply | null;
 }
 
@@ -111,18 +138,39 @@ export async function triageMessages(messages: readonly MailMessage[], deps: Tri
     const series = { lineage: lineage.id, revisions: [] as RevisionResult[] };
     run.result.series.push(series);
     const tested = deps.testOn?.lineage === lineage.id ? lineage.revisions.at(-1) : undefined;
+    const verdicts = deps.testOn ? null : revisionStatuses(lineage, await mirrorMatches(lineage, deps));
+    let previous = deps.previousAnswer && !deps.testOn ? await deps.previousAnswer(lineage.id) : null;
     for (const rev of lineage.revisions) {
       if (deps.testOn && rev !== tested) continue;
       const verdict = judgeRelevance(rev, deps.rules);
-      const result: RevisionResult = { ...toRevisionResult(rev, verdict), apply: skippedApply("not triaged"), reply: null };
+      const policy = verdicts?.get(rev.key) ?? { status: "live" as const, applied: null, quiet: null };
+      const result: RevisionResult = {
+        ...toRevisionResult(rev, verdict),
+        apply: skippedApply("not triaged"),
+        reply: null,
+        status: policy.status,
+        applied: policy.applied,
+        quiet: policy.quiet,
+        findings: [],
+      };
       series.revisions.push(result);
+      const none = { key: rev.key, lineage: lineage.id, result, stages: [], findings: [], sections: [], delta: emptyDelta(previous), reply: null };
       if (deps.skip?.has(rev.key)) {
         result.apply = skippedApply("already triaged");
         continue;
       }
+      // Superseded, withdrawn, applied and placeholder revisions are not applied or analysed:
+      // nothing said about them would reach anyone. Incomplete ones still are (their diffs).
+      if (policy.status !== "live" && policy.status !== "incomplete") {
+        result.apply = skippedApply(policy.quiet ?? policy.status);
+        run.revisions.push(none);
+        continue;
+      }
       const revLog = log.child({ revision: rev.key });
       const rr = await triageRevision(rev, result, { ...deps, log: revLog }, errors);
+      const delta = findingDelta(rr.findings, previous);
       const target = replyTarget(rev);
+      const sections = [...rr.sections, ...findingsSections(delta, rr.suppressed, config.reply.archiveUrl)];
       let reply: OutgoingReply | null = null;
       // An incomplete revision gets no reply yet: the rest of the series may still arrive, and
       // a revision is answered at most once.
@@ -131,16 +179,28 @@ export async function triageMessages(messages: readonly MailMessage[], deps: Tri
           key: rev.key,
           target,
           intro: describeIntro(rev, result),
-          sections: rr.sections,
+          sections,
           from: config.reply.from,
           now: now(),
           recipients: config.reply,
         });
         noteReplyProblems(composed, target.msgid, revLog, errors);
         reply = composed.reply;
-        if (reply) run.replies.push(reply);
+        if (reply) {
+          run.replies.push(reply);
+          previous = { version: rev.version, rfc: rev.rfc, findings: rr.findings, messageId: reply.messageId };
+        } else {
+          // No reply could be made (no valid Message-ID, no valid author: see the errors).
+          delta.fixed = [];
+          if (!result.quiet) result.quiet = composed.problems.at(-1) ?? "no reply";
+        }
+      } else {
+        // Only a reply compares: a revision that says nothing has fixed nothing.
+        delta.fixed = [];
+        if (!result.quiet) result.quiet = !target ? "nothing to reply to" : !result.relevant ? "not relevant to IRQ mapping" : "incomplete";
       }
-      run.revisions.push({ key: rev.key, lineage: lineage.id, result, stages: rr.stages, findings: rr.findings, sections: rr.sections, reply });
+      result.findings = findingRefs(delta);
+      run.revisions.push({ key: rev.key, lineage: lineage.id, result, stages: rr.stages, findings: rr.findings, sections, delta, reply });
     }
   }
   return run;
@@ -156,10 +216,77 @@ export function noteReplyProblems(composed: ComposedReply, source: string, log: 
   for (const p of composed.problems) errors?.push({ source, message: `warning: reply: ${p}` });
 }
 
+/** Revisions of the lineage whose patches are already in the mirror (none without a mirror). */
+async function mirrorMatches(lineage: Lineage, deps: TriageDeps): Promise<InMirror> {
+  if (!deps.mirror) return new Map();
+  try {
+    return await findInMirror(deps.mirror, deps.config.mirror.branch, lineage.revisions.filter((r) => !deps.skip?.has(r.key)));
+  } catch (err) {
+    // A mirror without the branch is reported by the apply step; here it only means "not known".
+    deps.log.warn({ err: (err as Error).message, lineage: lineage.id }, "could not look for the series in the mirror");
+    return new Map();
+  }
+}
+
+function emptyDelta(previous: PreviousAnswer | null): FindingDelta {
+  return { previous: previous && { version: previous.version, rfc: previous.rfc, messageId: previous.messageId }, new: [], unchanged: [], fixed: [] };
+}
+
+/** New, unchanged (same public id) and fixed findings against the previous answered revision. */
+export function findingDelta(findings: readonly Finding[], previous: PreviousAnswer | null): FindingDelta {
+  const before = new Map((previous?.findings ?? []).map((f) => [f.id, f]));
+  const now = new Set(findings.map((f) => f.id));
+  return {
+    ...emptyDelta(previous),
+    new: findings.filter((f) => !before.has(f.id)),
+    unchanged: findings.filter((f) => before.has(f.id)),
+    fixed: [...before.values()].filter((f) => !now.has(f.id)),
+  };
+}
+
+/**
+ * The findings section: what is new in this revision (each with its id and file:line), then one
+ * line for what is unchanged since the previous answered revision (pointing to that reply, so
+ * nothing is said twice), what that revision had and this one fixed, and what maintainers
+ * ignored.
+ */
+export function findingsSections(d: FindingDelta, suppressed: readonly string[], archiveUrl: string): ReportSection[] {
+  const out: ReportSection[] = [];
+  const since = d.previous ? `${d.previous.rfc ? "RFC " : ""}v${d.previous.version}` : null;
+  const at = (f: Finding): string => (f.file ? ` (${f.file}${f.line ? `:${f.line}` : ""})` : "");
+  const body: string[] = [];
+  if (d.new.length) {
+    if (since) body.push(`New since ${since}:`);
+    body.push(...d.new.map((f) => `- ${f.id}: ${f.summary}${at(f)}`));
+  }
+  if (d.unchanged.length && d.previous) {
+    body.push(
+      ...(body.length ? [""] : []),
+      `Unchanged since ${since} (${d.unchanged.length}, see ${archiveUrl}${d.previous.messageId}):`,
+      ...d.unchanged.map((f) => `- ${f.id}`),
+    );
+  }
+  if (d.fixed.length) body.push(...(body.length ? [""] : []), `Fixed since ${since}:`, ...d.fixed.map((f) => `- ${f.id}: ${f.summary}`));
+  if (d.new.length || d.unchanged.length) {
+    body.push("", 'Reply "#irqtriage explain <id>" for details, or "#irqtriage ignore <id> <reason>" for a false positive.');
+  }
+  if (body.length) out.push({ stage: "findings", title: "Finding ids", severity: "info", body: body.join("\n") });
+  const ignored = renderSuppressedSection([...suppressed]);
+  if (ignored) out.push(ignored);
+  return out;
+}
+
+function findingRefs(d: FindingDelta): FindingRef[] {
+  const ref = (f: Finding, since: FindingRef["since"]): FindingRef => ({ id: f.id, kind: f.kind, severity: f.severity, summary: f.summary, file: f.file ?? null, line: f.line ?? null, since });
+  return [...d.new.map((f) => ref(f, "new")), ...d.unchanged.map((f) => ref(f, "unchanged")), ...d.fixed.map((f) => ref(f, "fixed"))];
+}
+
 interface RevisionOutcome {
   sections: ReportSection[];
   stages: StageRecord[];
   findings: Finding[];
+  /** "suppressed: <id> (...)" lines: findings maintainers ignored. */
+  suppressed: string[];
 }
 
 /** Why a revision is not given to git, or null when it is. */
@@ -172,7 +299,7 @@ function notApplicable(rev: Revision, deps: TriageDeps): string | null {
 }
 
 async function triageRevision(rev: Revision, result: RevisionResult, deps: TriageDeps, errors: TriageError[]): Promise<RevisionOutcome> {
-  const none: RevisionOutcome = { sections: [], stages: [], findings: [] };
+  const none: RevisionOutcome = { sections: [], stages: [], findings: [], suppressed: [] };
   if (!result.relevant) {
     result.apply = skippedApply("not relevant to IRQ mapping");
     return none;
@@ -269,5 +396,5 @@ async function withStages(rev: Revision, result: RevisionResult, applied: Applie
       errors.push({ source: rev.key, message: `github: ${(err as Error).message}` });
     }
   }
-  return { sections, stages: out.records, findings: out.findings };
+  return { sections, stages: out.records, findings: out.findings, suppressed: out.suppressed };
 }

@@ -54,7 +54,7 @@ function controllerDiff(base: Record<string, number>, now: Record<string, number
  * found. Order among findings: premature teardown, leak, kernel complaint.
  */
 export function judgeVerdict(input: VerdictInput): Verdict {
-  const reasons: Record<Exclude<QemuVerdict, "pass" | "inconclusive">, string[]> = {
+  const reasons: Record<Exclude<QemuVerdict, "pass" | "inconclusive" | "build-failed" | "build-stopped">, string[]> = {
     "premature-teardown": [],
     leak: [],
     "kernel-warning": [],

@@ -6,8 +6,11 @@ export interface QemuArgsOptions {
   append: string;
   accel: "kvm" | "tcg" | "auto";
   rootPorts: number;
-  qmpSocket: string;
-  pidfile: string;
+  /** QMP on a unix socket qemu listens on, or on an inherited, connected socket (fd). */
+  qmpSocket?: string;
+  qmpFd?: number;
+  /** null: no pidfile (qemu in a pid namespace; its pid there is not the host's). */
+  pidfile: string | null;
   memoryMb: number;
   /**
    * Console loglevel (default: the kernel's, 7). 5 still prints every WARN, BUG, Oops and
@@ -16,6 +19,12 @@ export interface QemuArgsOptions {
   consoleLoglevel?: number;
   /** A unique `-name` so that a run's process can be found (tests poll for it). */
   name: string;
+}
+
+function qmp(o: QemuArgsOptions): string[] {
+  if (o.qmpFd !== undefined) return ["-chardev", `socket,id=qmp,fd=${o.qmpFd},server=off`, "-mon", "chardev=qmp,mode=control"];
+  if (o.qmpSocket !== undefined) return ["-qmp", `unix:${o.qmpSocket},server=on,wait=off`];
+  throw new Error("qemuArgs: give qmpSocket or qmpFd");
 }
 
 export function qemuArgs(o: QemuArgsOptions): string[] {
@@ -58,10 +67,11 @@ export function qemuArgs(o: QemuArgsOptions): string[] {
     "-nic",
     "none",
     "-no-reboot",
-    "-pidfile",
-    o.pidfile,
-    "-qmp",
-    `unix:${o.qmpSocket},server=on,wait=off`,
+    // seccomp: no exec, no setuid, no obsolete syscalls, no scheduler/affinity games.
+    "-sandbox",
+    "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny",
+    ...(o.pidfile !== null ? ["-pidfile", o.pidfile] : []),
+    ...qmp(o),
     "-kernel",
     o.kernel,
     "-initrd",

@@ -1,6 +1,10 @@
 import type { GuestDevice } from "./guest-report.js";
 
-export type QemuVerdict = "pass" | "leak" | "premature-teardown" | "kernel-warning" | "inconclusive";
+/**
+ * build-failed: the patched kernel did not build (the reason quotes the first error line);
+ * build-stopped: its build hit a sandbox limit (time, memory, processes). Neither is a pass.
+ */
+export type QemuVerdict = "pass" | "leak" | "premature-teardown" | "kernel-warning" | "inconclusive" | "build-failed" | "build-stopped";
 
 /** What the guest reported at one point of the scenario. */
 export interface Reading {

@@ -29,7 +29,11 @@ const HEADLINE: Record<QemuCheckResult["verdict"], string> = {
   "premature-teardown": "PREMATURE TEARDOWN: interrupts lost while still in use",
   "kernel-warning": "KERNEL WARNING during the hot-plug cycles",
   inconclusive: "INCONCLUSIVE: the check did not complete (this is not a pass)",
+  "build-failed": "BUILD FAILED: the patched kernel did not build, nothing was booted",
+  "build-stopped": "BUILD STOPPED: the kernel build hit a limit of its sandbox, nothing was booted (this is not a pass)",
 };
+
+const isBuild = (r: QemuCheckResult): boolean => r.verdict === "build-failed" || r.verdict === "build-stopped";
 
 export function countSeries(r: QemuCheckResult): CountSeries | null {
   if (!r.baseline) return null;
@@ -49,10 +53,17 @@ function kernelLines(r: QemuCheckResult): string[] {
 
 function body(r: QemuCheckResult, withPlot: boolean): string[] {
   const lines: string[] = [];
-  lines.push(...wrap(`Verdict: ${HEADLINE[r.verdict]}`, "  "));
-  lines.push(...wrap(`Scenario ${r.scenario}, ${r.cycles.length} of ${r.cyclesPlanned} cycles, qemu q35 (${r.accel}).`, ""));
-  lines.push(...kernelLines(r));
-  if (r.reasons.length) {
+  if (isBuild(r)) {
+    // The reason is the verdict: "build stopped: exceeded 30 min", "build failed: <first error>".
+    const [why = HEADLINE[r.verdict], ...rest] = r.reasons;
+    lines.push(...wrap(`Verdict: ${why}${r.verdict === "build-stopped" ? " (this is not a pass)" : ""}`, "  "));
+    lines.push(...wrap(`The series' kernel was not built${rest.length ? ` (${rest.join("; ")})` : ""}, so scenario ${r.scenario} did not run.`, ""));
+  } else {
+    lines.push(...wrap(`Verdict: ${HEADLINE[r.verdict]}`, "  "));
+    lines.push(...wrap(`Scenario ${r.scenario}, ${r.cycles.length} of ${r.cyclesPlanned} cycles, qemu q35 (${r.accel}).`, ""));
+    lines.push(...kernelLines(r));
+  }
+  if (r.reasons.length && !isBuild(r)) {
     lines.push("", "Findings:");
     for (const why of r.reasons.slice(0, 8)) lines.push(...wrap(`- ${why}`, "  "));
     if (r.reasons.length > 8) lines.push(`- ... and ${r.reasons.length - 8} more`);
@@ -74,7 +85,7 @@ function body(r: QemuCheckResult, withPlot: boolean): string[] {
     }
   }
   if (r.logExcerpt.trim()) {
-    lines.push("", "Guest console excerpt:");
+    lines.push("", isBuild(r) ? "Build output excerpt:" : "Guest console excerpt:");
     // A complaint matters from its first line (WARNING ... at file:line, then the trace); for a
     // clean or failed run the last lines are the ones that say where it got to.
     const ex = r.logExcerpt.split("\n");
@@ -104,12 +115,21 @@ export function renderQemuMarkdown(r: QemuCheckResult): string {
   return out.join("\n") + "\n";
 }
 
+/**
+ * A failed build is the patch's problem (or the base's: the reply names the first error); a
+ * stopped build or an incomplete run shows nothing wrong with the series, so only a notice.
+ */
+export function qemuSeverity(v: QemuCheckResult["verdict"]): ReportSection["severity"] {
+  if (v === "pass") return "info";
+  return v === "inconclusive" || v === "build-stopped" ? "notice" : "problem";
+}
+
 /** The section as the reply composer takes it (src/report/report-section.ts). */
 export function qemuReportSection(r: QemuCheckResult): ReportSection {
   return {
     stage: "qemu",
     title: "QEMU hot-plug check",
     body: renderQemuSection(r),
-    severity: r.verdict === "pass" ? "info" : r.verdict === "inconclusive" ? "notice" : "problem",
+    severity: qemuSeverity(r.verdict),
   };
 }

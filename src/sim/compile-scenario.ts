@@ -65,6 +65,13 @@ export interface CompiledModel {
   devices: CompiledDevice[];
   /** [start, end) device index ranges of symmetry groups; devices are ordered by group. */
   groups: Array<[number, number]>;
+  /**
+   * Renamings of interchangeable lines (same domain, the same classes with the same numbers of
+   * devices on them), identity left out: the model behaves the same after one, so the counting
+   * abstraction also takes the least of a state's renamings. Empty when no two lines are
+   * interchangeable or when there would be more than MAX_LINE_RENAMINGS.
+   */
+  lineSymmetries: LineSymmetry[];
   rounds: number;
   virqBase: number;
   /** Virq slots = distinct lines (each line has at most one live mapping at a time). */
@@ -74,6 +81,15 @@ export interface CompiledModel {
   msiBypass: boolean;
   intxKref: boolean;
 }
+
+/** One renaming of lines: line l becomes lines[l]; device i moves to index devices[i]. */
+export interface LineSymmetry {
+  lines: number[];
+  devices: number[];
+}
+
+/** Above this many renamings (4 interchangeable lines: 24) each state would cost too much to canonicalize. */
+export const MAX_LINE_RENAMINGS = 6;
 
 /** Limits of the packed state encoding (see explore.ts). */
 export const LIMITS = { devices: 16, lines: 31, rounds: 7, probeOps: 8 } as const;
@@ -209,6 +225,7 @@ export function compileScenario(
     lines,
     devices,
     groups,
+    lineSymmetries: lineSymmetries(lines, devices, groups),
     rounds: scenario.rounds,
     virqBase: topology.virqBase,
     slots: lines.length,
@@ -217,4 +234,59 @@ export function compileScenario(
     msiBypass: semantics.core.msiFree === "bypass",
     intxKref: semantics.platformIntx === "kref-list",
   };
+}
+
+/**
+ * Line renamings under which the model is the same: lines of one domain (so with the same
+ * type, sharing and INTx handling) carrying the same classes with the same numbers of devices.
+ * Only line identity (which slot a create finds) depends on the line; virq numbers do not move.
+ */
+function lineSymmetries(lines: CompiledLine[], devices: CompiledDevice[], groups: Array<[number, number]>): LineSymmetry[] {
+  const groupsOf = lines.map(() => [] as number[]);
+  groups.forEach(([a], g) => groupsOf[devices[a]?.line ?? 0]?.push(g));
+  const sizeOf = (g: number): number => (groups[g] as [number, number])[1] - (groups[g] as [number, number])[0];
+  const classOf = (g: number): string => devices[(groups[g] as [number, number])[0]]?.className ?? "";
+  const key = (l: number): string =>
+    JSON.stringify([lines[l]?.domain, (groupsOf[l] ?? []).map((g) => `${classOf(g)}\u0000${sizeOf(g)}`).sort()]);
+  const byKey = new Map<string, number[]>();
+  lines.forEach((_, l) => {
+    const k = key(l);
+    byKey.set(k, [...(byKey.get(k) ?? []), l]);
+  });
+  const classes = [...byKey.values()].filter((c) => c.length > 1);
+  let count = 1;
+  for (const c of classes) for (let i = 2; i <= c.length; i++) count *= i;
+  if (classes.length === 0 || count > MAX_LINE_RENAMINGS) return [];
+  // Every combination of a permutation inside each class of interchangeable lines.
+  let maps: number[][] = [lines.map((_, l) => l)];
+  for (const c of classes) {
+    const next: number[][] = [];
+    for (const m of maps) {
+      for (const perm of permutations(c)) {
+        const mm = [...m];
+        c.forEach((l, i) => (mm[l] = perm[i] as number));
+        next.push(mm);
+      }
+    }
+    maps = next;
+  }
+  return maps
+    .filter((m) => m.some((to, l) => to !== l))
+    .map((m) => {
+      const moved = devices.map((_, i) => i);
+      for (let l = 0; l < lines.length; l++) {
+        for (const g of groupsOf[l] ?? []) {
+          const target = (groupsOf[m[l] as number] ?? []).find((h) => classOf(h) === classOf(g));
+          const [a, b] = groups[g] as [number, number];
+          const a2 = (groups[target as number] as [number, number])[0];
+          for (let t = 0; t < b - a; t++) moved[a + t] = a2 + t;
+        }
+      }
+      return { lines: m, devices: moved };
+    });
+}
+
+function permutations(xs: number[]): number[][] {
+  if (xs.length <= 1) return [xs];
+  return xs.flatMap((x, i) => permutations([...xs.slice(0, i), ...xs.slice(i + 1)]).map((rest) => [x, ...rest]));
 }

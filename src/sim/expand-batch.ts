@@ -1,6 +1,6 @@
 import type { CompiledModel } from "./compile-scenario.js";
 import { SimMachine } from "./sim-machine.js";
-import { canonicalize, packedWidth, resort, unpack } from "./state-packing.js";
+import { canonicalize, DEV_BITS, packedWidth, resort, unpack } from "./state-packing.js";
 import { finishHash, finishHash2 } from "./state-store.js";
 
 /** Bits of a transition's `via`: device << VIA_SHIFT | kind. */
@@ -29,7 +29,7 @@ export interface Expander {
   symmetry: boolean;
   /** Packed state width. */
   width: number;
-  expand(states: Int32Array, first: number, count: number, skip: Uint8Array, out: CandidateBatch | null): CandidateBatch;
+  expand(states: Int32Array, first: number, count: number, out: CandidateBatch | null): CandidateBatch;
 }
 
 /**
@@ -57,12 +57,29 @@ export function createExpander(model: CompiledModel, symmetry: boolean): Expande
   const cur = new Int32Array(w);
   const next = new Int32Array(w);
   const kinds = new Int32Array(16);
+  const renamings = symmetry ? model.lineSymmetries.map((x) => ({ lines: Int32Array.from(x.lines), devices: Int32Array.from(x.devices) })) : [];
+  const alt = new Int32Array(w);
+  const best = new Int32Array(w);
+  /** `next` (groups sorted) becomes the least of its line renamings: the canonical state. */
+  const leastRenaming = (): void => {
+    let changed = false;
+    for (let r = 0; r < renamings.length; r++) {
+      const x = renamings[r] as { lines: Int32Array; devices: Int32Array };
+      // A group's sorted slice moves as a block to an equal-size group: still sorted.
+      machine.renameLines(next, alt, x.lines, x.devices);
+      if (lexLess(alt, changed ? best : next, w)) {
+        best.set(alt);
+        changed = true;
+      }
+    }
+    if (changed) next.set(best);
+  };
 
   /**
-   * Expands `count` packed states (`states`, from index 0), numbered from `first`; states with
-   * `skip[k] === 1` (entered by a violation) are not expanded. Appends to `out` (reset first).
+   * Expands `count` packed states (`states`, from index 0), numbered from `first`, every one
+   * (states entered by a violation too). Appends to `out` (reset first).
    */
-  const expand = (states: Int32Array, first: number, count: number, skip: Uint8Array, reuse: CandidateBatch | null): CandidateBatch => {
+  const expand = (states: Int32Array, first: number, count: number, reuse: CandidateBatch | null): CandidateBatch => {
     const out = reuse ?? { data: new Int32Array(count * 8 * stride), count: 0, stride, transitions: 0 };
     out.count = 0;
     out.transitions = 0;
@@ -70,7 +87,6 @@ export function createExpander(model: CompiledModel, symmetry: boolean): Expande
     let n = 0;
     let transitions = 0;
     for (let k = 0; k < count; k++) {
-      if (skip[k] === 1) continue;
       unpack(states, k * pw, cur, d, w);
       for (let q = 0; q < w; q++) next[q] = cur[q] as number;
       // `next` is reset to `cur` before each transition. A transition writes only its own
@@ -100,6 +116,7 @@ export function createExpander(model: CompiledModel, symmetry: boolean): Expande
           if (symmetry) {
             if (machine.touchedOthers) canonicalize(next, groups);
             else resort(next, dev, groupOf[dev] as number, groupEnd[dev] as number);
+            if (renamings.length > 0) leastRenaming();
           }
           const off = n * stride;
           if (off + stride > data.length) {
@@ -135,7 +152,7 @@ function packAndHash(src: Int32Array, dst: Int32Array, off: number, d: number, w
   for (; i < w; ) {
     let v: number;
     if (i + 1 < d) {
-      v = (src[i] as number) | ((src[i + 1] as number) << 14);
+      v = (src[i] as number) | ((src[i + 1] as number) << DEV_BITS);
       i += 2;
     } else {
       v = src[i] as number;
@@ -148,6 +165,16 @@ function packAndHash(src: Int32Array, dst: Int32Array, off: number, d: number, w
   }
   dst[j++] = finishHash(h);
   dst[j] = finishHash2(g);
+}
+
+/** Lexicographic order of two unpacked states. */
+export function lexLess(a: Int32Array, b: Int32Array, w: number): boolean {
+  for (let i = 0; i < w; i++) {
+    const x = a[i] as number;
+    const y = b[i] as number;
+    if (x !== y) return x < y;
+  }
+  return false;
 }
 
 function sameState(a: Int32Array, b: Int32Array, w: number): boolean {

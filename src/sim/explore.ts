@@ -1,7 +1,7 @@
 import type { CompiledModel } from "./compile-scenario.js";
 import { createExpander, FLAG_LEAK, VIA_SHIFT, type CandidateBatch } from "./expand-batch.js";
 import { PROP_BITS, type Recorder, type SimMachine } from "./sim-machine.js";
-import { pack, unpack } from "./state-packing.js";
+import { canonicalize, pack, unpack } from "./state-packing.js";
 import { StateStore } from "./state-store.js";
 import { PROPERTIES, type PropertyName, type SimOptions } from "./sim-types.js";
 
@@ -17,6 +17,8 @@ export interface Exploration {
   states: number;
   transitions: number;
   truncated: boolean;
+  /** States whose BFS path passes a violation (explored like the others). */
+  afterViolation: number;
   witnesses: Map<PropertyName, Witness>;
 }
 
@@ -33,31 +35,35 @@ const PARALLEL_FROM = 16_384;
 export interface BatchWorker {
   /** true once the thread is up (until then batches are expanded here). */
   ready(): boolean;
-  submit(states: Int32Array, first: number, count: number, skip: Uint8Array): void;
+  submit(states: Int32Array, first: number, count: number): void;
   /** Blocks until the oldest submitted batch is back; `waited`: it was not back yet. */
   collect(): { batch: CandidateBatch; waited: boolean };
   close(): void;
 }
 
 /** `worker` is called once, when the run passes PARALLEL_FROM states. */
-export type ExploreOptions = Pick<SimOptions, "symmetry" | "maxStates" | "pastViolations" | "exact" | "worker">;
+export type ExploreOptions = Pick<SimOptions, "symmetry" | "maxStates" | "exact" | "worker">;
 
 const LEAK_BIT = PROP_BITS.leak;
 const ALL_PROPS = PROPERTIES.reduce((m, p) => m | PROP_BITS[p], 0);
 
-/** The lookup half of the explorer: visited set, error states, witnesses. */
+/** The lookup half of the explorer: visited set, marks, witnesses. */
 class Visited {
   found = 0;
   truncated = false;
-  errorState: Uint8Array;
+  /**
+   * 1 for a state whose BFS path (the one its trace replays) passes a violating transition:
+   * it is the consequence of an earlier violation. Marked states are expanded like any other.
+   */
+  marked: Uint8Array;
+  markedCount = 0;
   readonly witnesses = new Map<PropertyName, Witness>();
 
   constructor(
     readonly store: StateStore,
     private readonly maxStates: number,
-    private readonly pastViolations: boolean,
   ) {
-    this.errorState = new Uint8Array(store.capacity);
+    this.marked = new Uint8Array(store.capacity);
   }
 
   /** Looks up a batch's candidates in generation order (the order a one-by-one search has). */
@@ -67,12 +73,12 @@ class Visited {
     const stride = batch.stride;
     const pw = stride - 5;
     store.reserve(batch.count);
-    if (this.errorState.length < store.capacity) {
+    if (this.marked.length < store.capacity) {
       const grown = new Uint8Array(store.capacity);
-      grown.set(this.errorState);
-      this.errorState = grown;
+      grown.set(this.marked);
+      this.marked = grown;
     }
-    const errorState = this.errorState;
+    const marked = this.marked;
     for (let c = 0; c < batch.count; c++) {
       const off = c * stride;
       const parent = data[off + pw + 2] as number;
@@ -82,10 +88,13 @@ class Visited {
       if (viol & ~this.found) this.witness(viol, parent, via);
       const idx = store.insert(data, off, data[off + pw] as number, data[off + pw + 1] as number, parent, via);
       if (idx < 0) continue;
-      // States entered by a violating transition are not expanded (like spin stopping at an
-      // error): what follows a premature unmap is its consequence, and exploring it multiplies
-      // the states.
-      if (viol !== 0 && !this.pastViolations) errorState[idx] = 1;
+      // A state entered by a violating transition is marked and still expanded: what follows
+      // a premature unmap (the other holders' stale dispose and free_irq) is reported too,
+      // each property with its own shortest trace.
+      if (viol !== 0 || marked[parent] === 1) {
+        marked[idx] = 1;
+        this.markedCount++;
+      }
       if (flags & FLAG_LEAK && !(this.found & LEAK_BIT)) {
         this.found |= LEAK_BIT;
         this.witnesses.set("leak", { at: "state", state: idx });
@@ -121,7 +130,7 @@ export function explore(model: CompiledModel, opts: ExploreOptions = {}): Explor
   const machine = local.machine;
   const pw = local.width;
   const store = new StateStore(pw, 1 << 12, opts.exact ?? false);
-  const v = new Visited(store, opts.maxStates ?? 50_000_000, opts.pastViolations ?? false);
+  const v = new Visited(store, opts.maxStates ?? 50_000_000);
   const init = new Int32Array(pw);
   pack(machine.initial(), init, 0, machine.d, machine.width);
   store.add(init, -1, -1);
@@ -151,7 +160,7 @@ export function explore(model: CompiledModel, opts: ExploreOptions = {}): Explor
   };
   const expandHere = (lo: number, hi: number): CandidateBatch => {
     flip ^= 1;
-    const out = local.expand(store.arena.subarray(lo * pw, hi * pw), lo, hi - lo, v.errorState.subarray(lo, hi), spare[flip] ?? null);
+    const out = local.expand(store.arena.subarray(lo * pw, hi * pw), lo, hi - lo, spare[flip] ?? null);
     spare[flip] = out;
     transitions += out.transitions;
     return out;
@@ -172,7 +181,7 @@ export function explore(model: CompiledModel, opts: ExploreOptions = {}): Explor
       }
       if (worker !== null && worker.ready()) {
         const mid = lo + Math.floor((hi - lo) * (1 - share));
-        if (mid > lo) worker.submit(store.arena.slice(lo * pw, mid * pw), lo, mid - lo, v.errorState.slice(lo, mid));
+        if (mid > lo) worker.submit(store.arena.slice(lo * pw, mid * pw), lo, mid - lo);
         lookUpPrevious();
         workerPart = mid > lo;
         // Generation order is state order, so the thread's part is looked up before this one.
@@ -186,13 +195,14 @@ export function explore(model: CompiledModel, opts: ExploreOptions = {}): Explor
   } finally {
     worker?.close();
   }
-  return { machine, store, symmetry, states: store.count, transitions, truncated: v.truncated, witnesses: v.witnesses };
+  return { machine, store, symmetry, states: store.count, transitions, truncated: v.truncated, afterViolation: v.markedCount, witnesses: v.witnesses };
 }
 
 /**
  * Replays the BFS path to a witness on a concrete (unsorted) state so the trace names real
  * devices: a step recorded as "group position p" is taken by the first device of that group
- * whose local state equals the canonical one.
+ * (of the group renamed onto it, when the canonical state renames lines) whose local state
+ * equals the canonical one.
  */
 export function traceOf(x: Exploration, property: PropertyName): string[] | null {
   const wit = x.witnesses.get(property);
@@ -208,6 +218,21 @@ export function traceOf(x: Exploration, property: PropertyName): string[] | null
   const stored = new Int32Array(store.width);
   const out: string[] = [];
   let lastNotes: Recorder["notes"] = [];
+  const said = (notes: Recorder["notes"]): string => notes.map((nt) => `${nt.property}: ${nt.text}`).join("; ");
+  const renamings = model.lineSymmetries.map((r) => ({ lines: Int32Array.from(r.lines), devices: Int32Array.from(r.devices) }));
+  const sorted = new Int32Array(machine.width);
+  const alt = new Int32Array(machine.width);
+  /** null: the concrete state with its groups sorted is the canonical one; else the device moves of the renaming that makes it so. */
+  const renamingOnto = (c: Int32Array, target: Int32Array): Int32Array | null => {
+    sorted.set(c);
+    canonicalize(sorted, model.groups);
+    if (sorted.every((v, i) => v === target[i])) return null;
+    for (const r of renamings) {
+      machine.renameLines(sorted, alt, r.lines, r.devices);
+      if (alt.every((v, i) => v === target[i])) return r.devices;
+    }
+    throw new Error("sim: trace replay does not reach the stored state (model bug)");
+  };
   steps.forEach((step, n) => {
     store.load(step.canonState, stored);
     unpack(stored, 0, canon, machine.d, machine.width);
@@ -215,7 +240,13 @@ export function traceOf(x: Exploration, property: PropertyName): string[] | null
     const kind = step.via & ((1 << VIA_SHIFT) - 1);
     let dev = pos;
     if (x.symmetry) {
-      const grp = model.groups.find(([a, b]) => pos >= a && pos < b) ?? [pos, pos + 1];
+      let grp = model.groups.find(([a, b]) => pos >= a && pos < b) ?? [pos, pos + 1];
+      const moved = renamingOnto(concrete, canon);
+      if (moved !== null) {
+        // The canonical state renames lines: take the concrete group that moved onto pos's.
+        const start = grp[0];
+        grp = model.groups.find(([a]) => moved[a] === start) ?? grp;
+      }
       for (let e = grp[0]; e < grp[1]; e++) {
         if (concrete[e] === canon[pos]) {
           dev = e;
@@ -227,12 +258,15 @@ export function traceOf(x: Exploration, property: PropertyName): string[] | null
     machine.apply(concrete, dev, kind, rec);
     lastNotes = rec.notes;
     const ops = rec.ops.length ? rec.ops.join("; ").replace(/error path:; /g, "error path: ").replace(/; error path:$/, "; error path: (nothing)") : "(no mapping calls)";
-    out.push(`${n + 1}. ${machine.stepLabel(dev, kind)}: ${ops}`);
+    // The path may pass earlier violations (exploration goes on past them): say so where.
+    const last = wit.at === "transition" && n === steps.length - 1;
+    out.push(`${n + 1}. ${machine.stepLabel(dev, kind)}: ${ops}${!last && rec.notes.length ? ` => ${said(rec.notes)}` : ""}`);
   });
   if (wit.at === "transition") {
     const note = lastNotes.find((nt) => nt.property === property);
+    const others = lastNotes.filter((nt) => nt.property !== property);
     const last = out.length - 1;
-    out[last] = `${out[last]} => ${property}: ${note?.text ?? "(violation)"}`;
+    out[last] = `${out[last]} => ${property}: ${note?.text ?? "(violation)"}${others.length ? ` (also ${said(others)})` : ""}`;
   } else {
     out.push(`${out.length + 1}. ${machine.leakText(concrete)}`);
   }

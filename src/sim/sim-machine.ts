@@ -7,8 +7,10 @@ import type { PropertyName } from "./sim-types.js";
  *   [device codes (D)] [virq slot codes (K)] [zombie descriptors (1)]
  * device code bits: phase 0-1 (0 out, 1 plugged, 2 bound), round 2-4,
  *   (a failed probe returns to "plugged": the driver core may probe again),
- *   held virq slot+1 5-9 (0 = none), refs taken 10-11, stale 12 (holds a torn-down
- *   incarnation), handler 13 (request_irq'd on the held virq).
+ *   held virq slot+1 5-9 (0 = none), refs taken 10-11, stale 12 (the mapping the device got
+ *   was torn down: the number it holds is dead or belongs to a reused incarnation), handler 13
+ *   (request_irq'd on the held virq), handler stale 14 (that handler sat on an incarnation
+ *   that was torn down since: free_irq will not find it). 15 bits: see state-packing.ts.
  * slot code bits (virq = virqBase + slot): alive 0, line 1-5, kobject ref 6-11,
  *   handlers 12-16, exclusive handler 17, ppc intx_list kref 18-23 (keyed by virq NUMBER, so it
  *   survives teardown of the mapping, as in arch/powerpc/kernel/pci-common.c).
@@ -42,8 +44,12 @@ const vslotOf = (c: number): number => (c >> 5) & 31;
 const nrefOf = (c: number): number => (c >> 10) & 3;
 const staleOf = (c: number): number => (c >> 12) & 1;
 const handlerOf = (c: number): number => (c >> 13) & 1;
-const devCode = (phase: number, round: number, vslot: number, nref: number, stale: number, handler: number): number =>
-  phase | (round << 2) | (vslot << 5) | (nref << 10) | (stale << 12) | (handler << 13);
+const hstaleOf = (c: number): number => (c >> 14) & 1;
+const STALE = 1 << 12;
+const HANDLER = 1 << 13;
+const HSTALE = 1 << 14;
+const devCode = (phase: number, round: number, vslot: number, nref: number, stale: number, handler: number, hstale = 0): number =>
+  phase | (round << 2) | (vslot << 5) | (nref << 10) | (stale << 12) | (handler << 13) | (hstale << 14);
 
 const aliveOf = (s: number): number => s & 1;
 const lineOf = (s: number): number => (s >> 1) & 31;
@@ -99,6 +105,19 @@ export class SimMachine {
 
   initial(): Int32Array {
     return new Int32Array(this.width);
+  }
+
+  /**
+   * `dst` = `src` after a renaming of lines (a model symmetry): devices move to the indexes of
+   * their new groups, live slots get the new line numbers. Virq slots do not move.
+   */
+  renameLines(src: Int32Array, dst: Int32Array, lines: Int32Array, devices: Int32Array): void {
+    for (let i = 0; i < this.d; i++) dst[devices[i] as number] = src[i] as number;
+    for (let j = this.slotOff; j < this.zOff; j++) {
+      const sl = src[j] as number;
+      dst[j] = aliveOf(sl) ? (sl & ~(31 << 1)) | ((lines[lineOf(sl)] as number) << 1) : sl;
+    }
+    dst[this.zOff] = src[this.zOff] as number;
   }
 
   /** Number of transition kinds a device can take in its current phase (0 = none). */
@@ -181,6 +200,30 @@ export class SimMachine {
     }
     this.rec = null;
     return this.pruned ? -1 : this.viol;
+  }
+
+  /**
+   * The state in the neutral form of rules/sim/promela/shared-lsi.pml's DUMP_STATES output,
+   * for the spin cross-check: devices by name, "name:phase,plugs,virq,uses" (virq = slot + 1,
+   * 0 = none; uses = bound: its handler sits on the live descriptor behind its number, else:
+   * it holds the mapping behind its number), then "virqN:alive,line,handlers" per slot.
+   */
+  describe(s: Int32Array): string {
+    const devs = this.model.devices
+      .map((dv, e) => {
+        const c = s[e] as number;
+        const vs = vslotOf(c);
+        const uses = phaseOf(c) === PHASE_BOUND ? handlerOf(c) === 1 && hstaleOf(c) === 0 : vs > 0 && staleOf(c) === 0;
+        return { name: dv.name, text: `${dv.name}:${phaseOf(c)},${roundOf(c)},${vs},${uses ? 1 : 0}` };
+      })
+      .sort((a, b) => a.name.localeCompare(b.name, "en", { numeric: true }))
+      .map((x) => x.text);
+    const slots: string[] = [];
+    for (let i = 0; i < this.k; i++) {
+      const sl = s[this.slotOff + i] as number;
+      slots.push(`virq${i + 1}:${aliveOf(sl)},${aliveOf(sl) ? lineOf(sl) : 0},${handlersOf(sl)}`);
+    }
+    return ["S", ...devs, ...slots].join(" ");
   }
 
   stepLabel(dev: number, kind: number): string {
@@ -268,7 +311,7 @@ export class SimMachine {
         this.pruned = true;
         return;
       }
-      s[dev] = devCode(phaseOf(c), roundOf(c), slot + 1, n, 0, handlerOf(c));
+      s[dev] = devCode(phaseOf(c), roundOf(c), slot + 1, n, 0, handlerOf(c), hstaleOf(c));
     } else {
       s[dev] = devCode(phaseOf(c), roundOf(c), slot + 1, addRef ? 1 : 0, 0, 0);
     }
@@ -278,8 +321,8 @@ export class SimMachine {
   private release(s: Int32Array, dev: number): void {
     const c = s[dev] as number;
     const n = nrefOf(c);
-    if (n > 1) s[dev] = devCode(phaseOf(c), roundOf(c), vslotOf(c), n - 1, staleOf(c), handlerOf(c));
-    else if (handlerOf(c)) s[dev] = devCode(phaseOf(c), roundOf(c), vslotOf(c), 0, staleOf(c), 1);
+    if (n > 1) s[dev] = devCode(phaseOf(c), roundOf(c), vslotOf(c), n - 1, staleOf(c), handlerOf(c), hstaleOf(c));
+    else if (handlerOf(c)) s[dev] = devCode(phaseOf(c), roundOf(c), vslotOf(c), 0, staleOf(c), 1, hstaleOf(c));
     else s[dev] = devCode(phaseOf(c), roundOf(c), 0, 0, 0, 0);
   }
 
@@ -404,19 +447,24 @@ export class SimMachine {
     this.teardown(s, dev, slot);
   }
 
-  /** The mapping in `slot` is gone; anyone else still holding it is a victim. */
+  /**
+   * The mapping in `slot` is gone; anyone else still using it is a victim: a device that holds
+   * it (got it from create or find), or whose handler sits on it (requested through a stale
+   * number after the number was reused).
+   */
   private teardown(s: Int32Array, actor: number, slot: number): void {
     const want = slot + 1;
     let victims = "";
     for (let e = 0; e < this.d; e++) {
       const c = s[e] as number;
       if (vslotOf(c) !== want) continue;
-      if (e !== actor && !staleOf(c)) {
+      const handlerHere = handlerOf(c) === 1 && hstaleOf(c) === 0;
+      if (e !== actor && (!staleOf(c) || handlerHere)) {
         if (this.rec) victims += (victims ? ", " : "") + (this.model.devices[e]?.name ?? "?");
         else victims = "x";
       }
       if (e !== actor) this.touchedOthers = true;
-      s[e] = c | (1 << 12);
+      s[e] = c | STALE | (handlerHere ? HSTALE : 0);
     }
     const old = s[this.slotOff + slot] as number;
     s[this.slotOff + slot] = slotCode(0, 0, 0, 0, 0, klOf(old));
@@ -456,8 +504,9 @@ export class SimMachine {
     sl = slotCode(1, lineOf(sl), refOf(sl), h + 1, shared ? 0 : 1, klOf(sl));
     s[this.slotOff + slot] = sl;
     // The handler now sits on the descriptor behind this number (a reused one if stale), so
-    // free_irq() will find it there: the device now uses that incarnation.
-    s[dev] = (c | (1 << 13)) & ~(1 << 12);
+    // free_irq() will find it there. The number stays stale: the mapping the device got is
+    // still gone, and disposing this one is still a stale dispose.
+    s[dev] = (c | HANDLER) & ~HSTALE;
     this.rec?.ops.push(`${op.api}(${v}${shared ? ", IRQF_SHARED" : ""}) -> ${h + 1} handler${h ? "s" : ""}`);
     return true;
   }
@@ -469,13 +518,13 @@ export class SimMachine {
     const slot = vs - 1;
     const v = this.virq(slot);
     const sl = s[this.slotOff + slot] as number;
-    s[dev] = c & ~(1 << 13);
+    s[dev] = c & ~(HANDLER | HSTALE);
     this.rec?.ops.push(`${op.api}(${v})`);
     if (!aliveOf(sl)) {
       this.note("dead-free", `${op.api}(${v}): the descriptor of virq ${v} is gone`);
       return;
     }
-    if (staleOf(c)) {
+    if (hstaleOf(c)) {
       this.note("dead-free", `${op.api}(${v}): virq ${v} now belongs to (${this.model.lines[lineOf(sl)]?.label}), "Trying to free already-free IRQ ${v}"`);
       return;
     }

@@ -143,11 +143,6 @@ export interface SimOptions {
   symmetry?: boolean;
   /** Stop after this many states (result marked truncated); default 50 million. */
   maxStates?: number;
-  /**
-   * Keep exploring from states entered by a violating transition (default false: such states are
-   * counted but not expanded, so each reported violation is reached on a violation-free path).
-   */
-  pastViolations?: boolean;
   /** Compare stored states int by int, not only by 64-bit fingerprint (default true). */
   exact?: boolean;
   /** Clock for `seconds`; default performance.now. */

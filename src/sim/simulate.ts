@@ -14,6 +14,8 @@ export interface SimulateInput {
 export interface SimOutcome extends SimResult {
   truncated: boolean;
   transitions: number;
+  /** States whose shortest path passes a violation (explored too, not pruned). */
+  afterViolation: number;
 }
 
 export function findSemantics(rules: Pick<SimRules, "semantics">, name: string): SemanticsSpec {
@@ -33,7 +35,6 @@ export function simulate(input: SimulateInput, opts: SimOptions = {}): SimOutcom
   const t0 = now();
   const x = explore(model, {
     symmetry: opts.symmetry ?? true,
-    pastViolations: opts.pastViolations ?? false,
     exact: opts.exact ?? false,
     ...(opts.maxStates !== undefined ? { maxStates: opts.maxStates } : {}),
     ...(opts.worker ? { worker: opts.worker } : {}),
@@ -52,5 +53,6 @@ export function simulate(input: SimulateInput, opts: SimOptions = {}): SimOutcom
     violations,
     truncated: x.truncated,
     transitions: x.transitions,
+    afterViolation: x.afterViolation,
   };
 }

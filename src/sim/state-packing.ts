@@ -1,9 +1,13 @@
 /**
  * The explorer's state layouts. Unpacked (what SimMachine works on): one int per device code,
- * virq slot code and the zombie count. Packed (what is stored and hashed): device codes use 14
+ * virq slot code and the zombie count. Packed (what is stored and hashed): device codes use 15
  * bits, so two share one int; slot codes and the zombie count keep one int each. Fewer ints =
  * cheaper hashing, comparing and cache traffic.
  */
+/** Bits of a device code (sim-machine.ts); two codes share one packed int. */
+export const DEV_BITS = 15;
+const DEV_MASK = (1 << DEV_BITS) - 1;
+
 export function packedWidth(d: number, w: number): number {
   return ((d + 1) >> 1) + (w - d);
 }
@@ -12,7 +16,7 @@ export function packedWidth(d: number, w: number): number {
 export function pack(src: Int32Array, dst: Int32Array, off: number, d: number, w: number): void {
   let j = off;
   let i = 0;
-  for (; i + 1 < d; i += 2) dst[j++] = (src[i] as number) | ((src[i + 1] as number) << 14);
+  for (; i + 1 < d; i += 2) dst[j++] = (src[i] as number) | ((src[i + 1] as number) << DEV_BITS);
   if (i < d) dst[j++] = src[i] as number;
   for (i = d; i < w; i++) dst[j++] = src[i] as number;
 }
@@ -23,8 +27,8 @@ export function unpack(src: Int32Array, off: number, dst: Int32Array, d: number,
   let i = 0;
   for (; i + 1 < d; i += 2) {
     const v = src[j++] as number;
-    dst[i] = v & 0x3fff;
-    dst[i + 1] = v >>> 14;
+    dst[i] = v & DEV_MASK;
+    dst[i + 1] = v >>> DEV_BITS;
   }
   if (i < d) dst[i] = src[j++] as number;
   for (i = d; i < w; i++) dst[i] = src[j++] as number;

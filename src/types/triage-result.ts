@@ -48,6 +48,20 @@ export interface ApplyResult {
   failed: ApplyFailure | null;
 }
 
+/** A finding as `run --json` lists it, with what changed since the previous answered revision. */
+export interface FindingRef {
+  id: string;
+  kind: string;
+  severity: "problem" | "notice" | "info";
+  summary: string;
+  file: string | null;
+  line: number | null;
+  /** "new" or "unchanged" against the previous answered revision; "fixed": there, gone now. */
+  since: "new" | "unchanged" | "fixed";
+}
+
+export type RevisionStatusName = "live" | "superseded" | "withdrawn" | "applied" | "incomplete" | "placeholder";
+
 export interface RevisionResult {
   version: number;
   rfc: boolean;
@@ -62,4 +76,11 @@ export interface RevisionResult {
   reasons: string[];
   apply: ApplyResult;
   reply: string | null;
+  /** The reply policy's verdict (issue 13): why this revision gets a reply or not. */
+  status: RevisionStatusName;
+  /** Known to be applied: the commit, the tree, and the notice that said so (null: found in the mirror). */
+  applied: { commit: string | null; tree: string | null; msgid: string | null } | null;
+  /** Why it gets no reply ("superseded by v3", "withdrawn by its author"), null when it gets one. */
+  quiet: string | null;
+  findings: FindingRef[];
 }

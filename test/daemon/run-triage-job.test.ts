@@ -32,7 +32,7 @@ const pipeline: TriagePipeline = async (messages: MailMessage[], deps) => {
     const key = `${root}#v1`;
     run.result.series.push({ lineage: root, revisions: [rev] });
     const r = deps.skip?.has(key) ? null : reply(key, ps[0]?.msgid ?? root);
-    run.revisions.push({ key, lineage: root, result: rev, stages: [], findings: [], sections: [], reply: r });
+    run.revisions.push({ key, lineage: root, result: rev, stages: [], findings: [], sections: [], delta: { previous: null, new: [], unchanged: [], fixed: [] }, reply: r });
     if (r) run.replies.push(r);
   }
   return run;

@@ -141,7 +141,7 @@ describe("stage worker (helper process)", () => {
     try {
       const inWorker = await capture(worker);
       const inProcess = await capture(null);
-      expect(inWorker.some((l) => /^30 a1-0@dev\.example\.org#v1 balance delta: done$/.test(l))).toBe(true);
+      expect(inWorker.some((l) => /^30 a1-0@dev\.example\.org#v3 balance delta: done$/.test(l))).toBe(true);
       expect(inWorker).toEqual(inProcess);
     } finally {
       await worker.stop();

@@ -38,6 +38,10 @@ function revision(version: number): RevisionResult {
     reasons: ["touches kernel/irq/irqdomain.c"],
     apply: { status: "applied", base: "abc123", failed: null },
     reply: null,
+    status: "live",
+    applied: null,
+    quiet: null,
+    findings: [],
   };
 }
 

@@ -119,11 +119,17 @@ describe("fixtures/mail/series: the cases the series builder must handle", () =>
     expect(e.pullMessage?.patch?.files.map((f) => f.path)).toEqual(["drivers/mfd/demo-mfd.c"]);
   });
 
-  it("Fwd: of a patch and RE: to it are not patches; an orphan reply is kept unclaimed", () => {
-    expect(set.unclaimed).toEqual(["fwd1-re@irq.example.org", "fwd1@gpio.example.org", "orphan1@irq.example.org"]);
+  it("Fwd: of a patch and RE: to it are not patches; a reply to a patch that never arrived makes a placeholder", () => {
+    expect(set.unclaimed).toEqual(["fwd1-re@irq.example.org", "fwd1@gpio.example.org"]);
     const orphan = set.threads.byId.get("orphan1@irq.example.org");
     expect(orphan?.parent?.msgid).toBe("missing-2@else.example.org");
     expect(orphan?.parent?.message).toBeNull();
+    // "Re: [PATCH 1/2] irqchip/demo-intc: add a second register bank", answering a missing mail.
+    const ph = set.lineages.flatMap((l) => l.revisions).find((r) => r.placeholder);
+    expect(ph).toMatchObject({ placeholder: true, placeholderOf: "missing-0@else.example.org", version: 1, total: 2, missing: [1, 2], patches: [], cover: null });
+    expect(ph?.title).toBe("irqchip/demo-intc: add a second register bank");
+    expect(ph?.reviews.map((r) => r.msgid)).toEqual(["orphan1@irq.example.org"]);
+    expect(ph?.lineage).toBe("missing-0@else.example.org");
   });
 
   it("an incomplete series reports the missing indexes", () => {

@@ -28,8 +28,15 @@ afterAll(async () => {
   await demo.close();
 });
 
-async function triage(extra: Partial<Parameters<typeof triageMessages>[1]> = {}): Promise<TriageRun> {
-  return triageMessages(messages, {
+/**
+ * Triage the demo mail, or with `upTo` only the demo series up to that version (the other
+ * fixtures stay): a batch run answers only the newest complete revision of a lineage, so each
+ * older revision is looked at as it was when it was the newest.
+ */
+async function triage(extra: Partial<Parameters<typeof triageMessages>[1]> = {}, upTo?: number): Promise<TriageRun> {
+  const later = upTo === undefined ? [] : [upTo + 1, upTo + 2].map((v) => `a${v}-`);
+  const mail = messages.filter((m) => !later.some((p) => m.msgid.startsWith(p)) && !(upTo !== undefined && m.references.some((r) => later.some((p) => r.startsWith(p)))));
+  return triageMessages(mail, {
     config,
     log: silentLogger(),
     rules: await loadRelevanceRules(rulesDir),
@@ -47,7 +54,7 @@ function replyOf(run: TriageRun, suffix: string): string {
 
 describe("pipeline stages on the demo series", () => {
   it("reports the shared dispose with both lines, a simulation trace and finding ids", async () => {
-    const run = await triage();
+    const run = await triage({}, 1);
     const v1 = replyOf(run, "#v1");
     expect(v1).toMatch(/IRQ mapping balance/);
     expect(v1).toMatch(/pci-demo-phb\.c: never-disposes ->\n\s+shared-dispose/);
@@ -85,7 +92,7 @@ describe("pipeline stages on the demo series", () => {
         return { branch: "b", pullNumber: 1, pullUrl: "u", pullCreated: published.length === 1, reportId: 1, commentId: 1 };
       },
     };
-    await triage({ publisher });
+    for (const v of [1, 2, 3]) await triage({ publisher }, v);
     const demo = published.filter((p) => p.lineage === "a1-0@dev.example.org");
     expect(demo.map((p) => p.version)).toEqual([1, 2, 3]);
     for (const p of demo) {

@@ -77,5 +77,17 @@ describe("qemu config section and command line", () => {
     expect(s).toContain("-qmp unix:/t/q.sock,server=on,wait=off");
     expect(s).toContain("pcie-root-port,id=rp2,");
     expect(args[args.indexOf("-append") + 1]).toMatch(/panic=-1.*pci=nomsi$/);
+    // qemu's own seccomp filter, also outside the bubblewrap sandbox.
+    expect(s).toContain("-sandbox on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny");
+  });
+
+  it("in the sandbox: QMP on the inherited socket (fd 3), no pidfile, no host path", () => {
+    const args = qemuArgs({ kernel: "/vm/bzImage", initrd: "/vm/initramfs.cpio", append: "", accel: "tcg", rootPorts: 1, qmpFd: 3, pidfile: null, memoryMb: 256, name: "irqtriage-x" });
+    const s = args.join(" ");
+    expect(s).toContain("-chardev socket,id=qmp,fd=3,server=off -mon chardev=qmp,mode=control");
+    expect(s).not.toContain("-pidfile");
+    expect(s).not.toContain("-qmp");
+    expect(s).toContain("-nic none");
+    expect(args.filter((a) => a.startsWith("/"))).toEqual(["/vm/bzImage", "/vm/initramfs.cpio"]);
   });
 });

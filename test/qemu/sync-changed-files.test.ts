@@ -35,6 +35,19 @@ describe("syncChangedFiles (the persistent per-base build tree)", () => {
     expect(await syncChangedFiles(wt, src, ["d.c", "drivers/c.c"], ["d.c", "drivers/c.c"])).toEqual([]);
   });
 
+  it("a sparse worktree (the pipeline's): the previous series' files come back from the base, not from the disk", async () => {
+    const base: Record<string, string> = { "a.c": "int a;\n", "b.c": "int b;\n" };
+    const src = tree("src3", { "a.c": "int a;\n", "b.c": "int b_patched_before;\n", "gone.c": "added before\n" });
+    // Only what this series touches is on disk: b.c and gone.c are not, though b.c is in the base.
+    const wt = tree("wt3", { "a.c": "int a_patched;\n" });
+    const fromBase = async (rel: string): Promise<Buffer | null> => (rel in base ? Buffer.from(base[rel] as string) : null);
+    const synced = await syncChangedFiles(wt, src, ["b.c", "gone.c"], ["a.c"], fromBase);
+    expect(synced).toEqual(["a.c", "b.c", "gone.c"]);
+    expect(readFileSync(path.join(src, "b.c"), "utf8")).toBe("int b;\n");
+    expect(readFileSync(path.join(src, "a.c"), "utf8")).toBe("int a_patched;\n");
+    expect(existsSync(path.join(src, "gone.c"))).toBe(false);
+  });
+
   it("refuses paths outside the tree and symlinks", async () => {
     const src = tree("src2", { "a.c": "x\n" });
     const wt = tree("wt2", { "a.c": "x\n" });

@@ -14,7 +14,9 @@ describe("scenarioFromFindings", () => {
     ]);
     const before = simulate({ rules: rs, semantics: "mainline", scenario: scenario! });
     const after = simulate({ rules: rs, semantics: "refcount-v3", scenario: scenario! });
-    expect(before.violations.map((v) => v.property)).toEqual(["premature-unmap"]);
+    // After the premature unmap the second function's BUS_NOTIFY_DEL_DEVICE disposes the dead
+    // virq (double-dispose) and its driver's remove frees a handler on it (dead-free).
+    expect(before.violations.map((v) => v.property)).toEqual(["premature-unmap", "double-dispose", "dead-free"]);
     expect(after.violations.map((v) => v.property)).toEqual(["leak"]);
   });
 

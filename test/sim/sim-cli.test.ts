@@ -32,7 +32,7 @@ describe("irqtriage sim", () => {
   });
 
   it("--threads 1 and --threads 2 give the same run; other values are a usage error", async () => {
-    const argv = ["sim", "--semantics", "mainline", "--devices", "5", "--lines", "2", "--rounds", "2", "--no-symmetry", "--json"];
+    const argv = ["sim", "--semantics", "mainline", "--devices", "4", "--lines", "2", "--rounds", "2", "--no-symmetry", "--json"];
     const one = await run([...argv, "--threads", "1"]);
     const two = await run([...argv, "--threads", "2"]);
     expect(one.code).toBe(1);

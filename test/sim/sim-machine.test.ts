@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { buildSharedLsi } from "../../src/sim/build-shared-lsi.js";
 import { compileScenario } from "../../src/sim/compile-scenario.js";
 import { findSemantics, simulate } from "../../src/sim/simulate.js";
-import { KIND_PLUG, KIND_PROBE_OK, KIND_UNPLUG, SimMachine, type Recorder } from "../../src/sim/sim-machine.js";
+import { KIND_PLUG, KIND_PROBE_FAIL, KIND_PROBE_OK, KIND_UNPLUG, SimMachine, type Recorder } from "../../src/sim/sim-machine.js";
 import type { ScenarioSpec } from "../../src/sim/sim-types.js";
 import { rules } from "./sim-helpers.js";
 
@@ -44,6 +45,48 @@ describe("SimMachine", () => {
     expect(r5.notes.find((n) => n.property === "double-dispose")?.text).toMatch(/stale virq 17 was reused, now maps \(phb0-intx, 2\)/);
     // ...and destroys dev3's mapping under it.
     expect(r5.notes.find((n) => n.property === "premature-unmap")?.text).toMatch(/dev3 still uses virq 17/);
+  });
+
+  // Found by the spin cross-check (rules/sim/promela/shared-lsi.pml): request_irq through a
+  // stale number used to make the device a holder of whatever mapping now has that number.
+  it("request_irq through a stale, reused number does not make the reused mapping the device's own", async () => {
+    const m = await machine("mainline", twoLines);
+    const s = m.initial();
+    step(m, s, "dev1", KIND_PLUG);
+    step(m, s, "dev2", KIND_PLUG);
+    step(m, s, "dev1", KIND_UNPLUG); // tears 17 down under dev2
+    expect(step(m, s, "dev3", KIND_PLUG).ops.join()).toMatch(/irq_create_mapping\(phb0-intx, 2\) -> virq 17 \(new\)/);
+    // dev2's probe requests 17 (now line 2's mapping), then fails: its handler is freed again.
+    const probe = step(m, s, "dev2", KIND_PROBE_FAIL);
+    expect(probe.notes.map((n) => n.property)).toEqual(["premature-unmap"]);
+    expect(probe.ops.join("; ")).toMatch(/request_irq\(17, IRQF_SHARED\) -> 1 handler.*free_irq\(17\)/);
+    const snapshot = Int32Array.from(s);
+    // dev3's BUS_NOTIFY_DEL_DEVICE tears line 2's mapping down: dev2 neither holds it nor has a
+    // handler on it, so it is no victim.
+    expect(step(m, s, "dev3", KIND_UNPLUG).notes).toEqual([]);
+    // The other order: dev2's dispose of its stale number is a stale dispose (the number now maps
+    // line 2, whose user dev3 is hit), whatever dev2 did with it in between.
+    s.set(snapshot);
+    const dd = step(m, s, "dev2", KIND_UNPLUG);
+    expect(dd.notes.map((n) => n.property)).toEqual(["double-dispose", "premature-unmap"]);
+    expect(dd.notes[1]?.text).toMatch(/dev3 still uses virq 17/);
+  });
+
+  it("a handler requested through a stale number sits on the reused descriptor: its teardown hits it, free_irq finds it", async () => {
+    const m = await machine("mainline", twoLines);
+    const s = m.initial();
+    step(m, s, "dev1", KIND_PLUG);
+    step(m, s, "dev2", KIND_PLUG);
+    step(m, s, "dev1", KIND_UNPLUG);
+    step(m, s, "dev3", KIND_PLUG);
+    step(m, s, "dev2", KIND_PROBE_OK); // handler on line 2's descriptor 17
+    const snapshot = Int32Array.from(s);
+    const t = step(m, s, "dev3", KIND_UNPLUG);
+    expect(t.notes.map((n) => `${n.property}: ${n.text}`)).toEqual(["premature-unmap: dev2 still uses virq 17, torn down under them"]);
+    // Removing dev2 first: free_irq finds its handler (no dead-free); the dispose is stale.
+    s.set(snapshot);
+    const r = step(m, s, "dev2", KIND_UNPLUG);
+    expect(r.notes.map((n) => n.property)).toEqual(["double-dispose", "premature-unmap"]);
   });
 
   it("ppc kref list: the last BUS_NOTIFY_DEL_DEVICE disposes, earlier ones only drop the kref", async () => {
@@ -92,15 +135,35 @@ describe("SimMachine", () => {
     expect(a.violations.length).toBeGreaterThan(0);
   });
 
-  it("stops at a violation by default; pastViolations also explores its consequences", async () => {
+  it("explores past a violation: the stale dispose and free_irq after a premature unmap are reported too", async () => {
     const rs = await rules();
     const sc = rs.scenarios.find((x) => x.name === "rfc-2of2-shared-lsi")!;
-    const first = simulate({ rules: rs, semantics: "mainline", scenario: sc });
-    expect(first.violations.map((v) => v.property)).toEqual(["premature-unmap"]);
-    const all = simulate({ rules: rs, semantics: "mainline", scenario: sc }, { pastViolations: true });
-    expect(all.violations.map((v) => v.property)).toEqual(["premature-unmap", "double-dispose", "dead-free"]);
-    expect(all.violations.find((v) => v.property === "double-dispose")?.trace.at(-1)).toMatch(/irq_dispose_mapping\(17\): virq 17 is not mapped any more/);
-    expect(all.states).toBeGreaterThanOrEqual(first.states);
+    const r = simulate({ rules: rs, semantics: "mainline", scenario: sc });
+    expect(r.violations.map((v) => v.property)).toEqual(["premature-unmap", "double-dispose", "dead-free"]);
+    expect(r.afterViolation).toBeGreaterThan(0);
+    const dd = r.violations.find((v) => v.property === "double-dispose")!.trace;
+    // dev1 plug, dev2 plug, dev1 unplug (the premature unmap, said on its step), dev2 unplug.
+    expect(dd).toHaveLength(4);
+    expect(dd[2]).toMatch(/dev1 unplug: .*irq_dispose_mapping\(17\).*destroyed => premature-unmap: dev2 still uses virq 17/);
+    expect(dd[3]).toMatch(/dev2 unplug: irq_dispose_mapping\(17\) => double-dispose: irq_dispose_mapping\(17\): virq 17 is not mapped any more/);
+  });
+
+  it("mainline, two balanced drivers on one shared LSI: the second remove hits a dead virq (double-dispose, dead-free)", async () => {
+    const rs = await rules();
+    const sc = buildSharedLsi({ devices: 2, lines: 1, rounds: 1, driver: "balanced" }, rs.topology);
+    const r = simulate({ rules: rs, semantics: "mainline", scenario: sc });
+    expect(r.violations.map((v) => v.property)).toEqual(["premature-unmap", "double-dispose", "dead-free"]);
+    const dd = r.violations.find((v) => v.property === "double-dispose")!.trace;
+    // Shortest: dev1 probes; dev2's probe fails after the create, and its error path disposes
+    // the shared mapping under dev1 (premature unmap, step 4); dev1's remove then frees a
+    // handler on and disposes a dead virq (step 5).
+    expect(dd).toHaveLength(5);
+    expect(dd[3]).toMatch(/^4\. dev2 probe \(fails after op 1\): .*error path: irq_dispose_mapping\(17\): .*destroyed => premature-unmap: dev1 still uses virq 17/);
+    expect(dd[4]).toMatch(/^5\. dev1 unplug: free_irq\(17\); irq_dispose_mapping\(17\) => double-dispose: .*virq 17 is not mapped any more/);
+    const df = r.violations.find((v) => v.property === "dead-free")!.trace;
+    expect(df.at(-1)).toMatch(/=> dead-free: free_irq\(17\): the descriptor of virq 17 is gone/);
+    // Under refcount-v3 the same drivers are clean: the first dispose only drops a reference.
+    expect(simulate({ rules: rs, semantics: "refcount-v3", scenario: sc }).violations).toEqual([]);
   });
 
   it("bounds states: maxStates stops the exploration and says so", async () => {

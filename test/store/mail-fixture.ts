@@ -51,6 +51,10 @@ export function revision(version: number, patches: string[], over: Partial<Revis
     reasons: ["touches kernel/irq/irqdomain.c"],
     apply: { status: "skipped", base: null, failed: null },
     reply: null,
+    status: "live",
+    applied: null,
+    quiet: null,
+    findings: [],
     ...over,
   };
 }

@@ -2,7 +2,6 @@
 // written to <dir>/<time>-<n>.eml (temp file + fsync + rename) BEFORE the 250 reply, so
 // "accepted" means "stored", like a real MTA's queue. Usage:
 //   node smtp-server-child.mjs <dir> <port>      prints "listening <port>" on stdout when ready
-/* global process, Buffer */
 import { SMTPServer } from "smtp-server";
 import { mkdirSync, openSync, writeSync, fsyncSync, closeSync, renameSync } from "node:fs";
 import path from "node:path";

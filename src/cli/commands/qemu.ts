@@ -4,6 +4,8 @@ import path from "node:path";
 import { loadConfig } from "../../config/io/load-config.js";
 import { ExitCode, UsageError } from "../../errors.js";
 import { createLogger } from "../../log/logger.js";
+import { BubblewrapSandbox } from "../../kernel/io/bubblewrap-sandbox.js";
+import { buildLimitsOf } from "../../qemu/io/build-kernel.js";
 import { checkWorktree } from "../../qemu/io/check-worktree.js";
 import { loadScenarios } from "../../qemu/io/load-scenarios.js";
 import { packageRoot } from "../../package-root.js";
@@ -27,8 +29,12 @@ over QMP and checks that the guest's IRQ descriptors come back to the boot basel
   --cycles N         plug/unplug cycles (default: the scenario's)
 --json prints {"kernel","patched","scenario","verdict","baseline":{"descriptors"},
 "cycles":[{"plugged":{"descriptors"},"unplugged":{"descriptors"}}],"log_excerpt"}.
-Verdicts: pass, leak, premature-teardown, kernel-warning, inconclusive.
-Exit: 0 pass, 1 leak/premature-teardown/kernel-warning, 4 inconclusive, 2 usage.
+Verdicts: pass, leak, premature-teardown, kernel-warning, inconclusive, build-failed,
+build-stopped (the build hit a time, memory or process limit of its sandbox).
+Builds and guests run in bubblewrap (apt-get install bubblewrap); without it --worktree
+refuses to build.
+Exit: 0 pass, 1 leak/premature-teardown/kernel-warning/build-failed,
+4 inconclusive/build-stopped (or no sandbox), 2 usage.
 `;
 
 function defaultMirror(env: NodeJS.ProcessEnv): string {
@@ -79,6 +85,8 @@ export const command: CliCommand = {
       bootTimeoutMs: q.bootTimeoutMs,
       stepTimeoutMs: q.stepTimeoutMs,
       logFile: logFileArg ? path.resolve(io.cwd, logFileArg) : null,
+      // Builds and guests run in bubblewrap; --worktree refuses to build without it.
+      sandbox: new BubblewrapSandbox({ uid: q.sandbox.uid, gid: q.sandbox.gid, log }),
       log,
       signal: io.signal,
     } as const;
@@ -99,6 +107,7 @@ export const command: CliCommand = {
         fragment,
         buildJobs: q.buildJobs,
         buildTimeoutMs: q.buildTimeoutMs,
+        buildLimits: buildLimitsOf(q),
       }));
     } else {
       const image = path.resolve(io.cwd, kernelArg as string);
@@ -109,7 +118,7 @@ export const command: CliCommand = {
     else if (optBool(args, "markdown")) io.stdout.write(renderQemuMarkdown(result));
     else io.stdout.write(renderQemuSection(result) + "\n");
     if (result.verdict === "pass") return ExitCode.ok;
-    if (result.verdict === "inconclusive") return ExitCode.external;
+    if (result.verdict === "inconclusive" || result.verdict === "build-stopped") return ExitCode.external;
     return ExitCode.findings;
   },
 };

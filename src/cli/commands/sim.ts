@@ -70,7 +70,7 @@ async function resolveScenario(args: ParsedArgs, rules: SimRules, cwd: string, r
 
 function printRun(r: SimOutcome, scenario: ScenarioSpec, symmetry: boolean, out: (s: string) => void): void {
   out(`scenario ${r.scenario}: ${scenario.description}`);
-  out(`semantics ${r.semantics}: ${r.states} states in ${r.seconds.toFixed(3)} s (${symmetry ? "counting abstraction" : "no symmetry reduction"})${r.truncated ? ", STOPPED at the state bound: not exhaustive" : ""}`);
+  out(`semantics ${r.semantics}: ${r.states} states in ${r.seconds.toFixed(3)} s (${symmetry ? "counting abstraction" : "no symmetry reduction"}${r.afterViolation ? `; ${r.afterViolation} past a violation, explored too` : ""})${r.truncated ? ", STOPPED at the state bound: not exhaustive" : ""}`);
   if (!r.violations.length) {
     out("no violation: clean");
     return;

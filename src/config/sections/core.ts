@@ -30,6 +30,12 @@ export const replySection = {
   properties: {
     from: { type: "string", minLength: 3, default: "irqtriage <irqtriage@localhost>", description: "From: of replies; its domain also names the replies' Message-IDs." },
     onlyRelevant: { type: "boolean", default: true, description: "Only reply when the series is relevant (quiet by policy)." },
+    archiveUrl: {
+      type: "string",
+      pattern: "^https?://[^\\s]+/$",
+      default: "https://lore.kernel.org/r/",
+      description: "Message-ID links in replies: <archiveUrl><msgid> (the list archive; lore's /r/ resolves any list).",
+    },
     maxRecipients: {
       type: "integer",
       minimum: 1,

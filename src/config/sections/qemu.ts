@@ -23,6 +23,27 @@ export const qemuSection = {
     stepTimeoutMs: { type: "integer", minimum: 500, default: 30_000 },
     buildTimeoutMs: { type: "integer", minimum: 10_000, default: 1_800_000 },
     buildJobs: { type: "integer", minimum: 1, maximum: 64, default: 2 },
+    sandbox: {
+      type: "object",
+      additionalProperties: false,
+      default: {},
+      description:
+        "The bubblewrap sandbox every kernel build step and every guest of a patched kernel runs in (Debian package bubblewrap; without it no patched kernel is built).",
+      properties: {
+        uid: {
+          type: "integer",
+          minimum: 1,
+          maximum: 4294967294,
+          default: 65534,
+          description: "Unprivileged uid builds and guests run as when irqtriage runs as root (a dedicated system user is better than nobody); a non-root irqtriage runs them as itself.",
+        },
+        gid: { type: "integer", minimum: 1, maximum: 4294967294, default: 65534, description: "Its gid." },
+        buildMemoryMb: { type: "integer", minimum: 256, maximum: 65536, default: 2048, description: "RLIMIT_AS of each process of a build (per process, not in total)." },
+        buildMaxProcesses: { type: "integer", minimum: 16, maximum: 65536, default: 512, description: "RLIMIT_NPROC inside a build: processes and threads at once." },
+        buildMaxFileMb: { type: "integer", minimum: 16, maximum: 65536, default: 2048, description: "RLIMIT_FSIZE: the largest file a build may write." },
+        buildTmpMb: { type: "integer", minimum: 16, maximum: 65536, default: 512, description: "Size of the build's private /tmp (tmpfs)." },
+      },
+    },
   },
 } as const;
 

@@ -9,6 +9,7 @@ import { InputError } from "../../errors.js";
 import { quotesDiff } from "../../patch/extract-patch.js";
 import { parseReplyTrailers } from "../../patch/parse-trailers.js";
 import { ownCopy } from "../own-copy.js";
+import { parseNotice } from "../parse-notice.js";
 import { parseSubject } from "../parse-subject.js";
 import { sanitizeHeaderValues } from "../sanitize-header-values.js";
 import { bodyFingerprint } from "../body-fingerprint.js";
@@ -117,6 +118,9 @@ function digestBody(msg: MailMessage): void {
     trailers: given.length === 0 ? NO_TRAILERS : given.map((t) => ({ name: ownCopy(t.name), value: ownCopy(t.value) })),
     quotesDiff: quotesDiff(msg.text),
   };
+  const notice = parseNotice(msg.text);
+  // Own copies again: a tree name or commit id must not pin the dropped text.
+  if (notice.withdrawn || notice.applied || notice.quotedAuthor) msg.digest.notice = structuredClone(notice);
   msg.text = "";
   for (const a of msg.attachments) a.text = null;
 }

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
+import type { SandboxSpawnPlan } from "../../kernel/build-sandbox.js";
 import type { Logger } from "../../log/logger.js";
 
 /**
@@ -21,7 +22,14 @@ function hookExit(): void {
 export interface QemuSpawnOptions {
   binary: string;
   args: string[];
-  pidfile: string;
+  /**
+   * Run qemu through this sandbox plan instead (its command line already holds binary and args;
+   * extra pipes and files follow stdio 0-2). bwrap dies with us (--die-with-parent) and takes its
+   * pid namespace, so qemu, with it.
+   */
+  plan?: SandboxSpawnPlan;
+  /** qemu's own pidfile; null when qemu runs in a pid namespace (its pid there is not ours). */
+  pidfile: string | null;
   log: Logger;
   /** Called with each chunk of the serial console (qemu's stdout). */
   onConsole(chunk: string): void;
@@ -36,13 +44,18 @@ export class QemuProcess {
   stderr = "";
 
   constructor(private readonly opts: QemuSpawnOptions) {
-    const useSetpriv = opts.pdeathsig ?? existsSync("/usr/bin/setpriv");
-    const [cmd, argv] = useSetpriv
-      ? ["/usr/bin/setpriv", ["--pdeathsig", "KILL", "--", opts.binary, ...opts.args]]
-      : [opts.binary, opts.args];
+    const useSetpriv = !opts.plan && (opts.pdeathsig ?? existsSync("/usr/bin/setpriv"));
+    const [cmd, argv] = opts.plan
+      ? [opts.plan.file, opts.plan.args]
+      : useSetpriv
+        ? ["/usr/bin/setpriv", ["--pdeathsig", "KILL", "--", opts.binary, ...opts.args]]
+        : [opts.binary, opts.args];
     hookExit();
     // stdin stays a pipe we never write: the serial console is output only for us.
-    this.child = spawn(cmd, argv, { stdio: ["pipe", "pipe", "pipe"] });
+    this.child = opts.plan
+      ? spawn(cmd, argv, { env: opts.plan.env, stdio: ["pipe", "pipe", "pipe", ...opts.plan.stdio] })
+      : spawn(cmd, argv, { stdio: ["pipe", "pipe", "pipe"] });
+    opts.plan?.close();
     live.add(this);
     this.child.stdout?.setEncoding("utf8");
     this.child.stdout?.on("data", (c: string) => opts.onConsole(c));
@@ -80,7 +93,7 @@ export class QemuProcess {
   killNow(): void {
     if (this.hasExited) return;
     try {
-      if (existsSync(this.opts.pidfile)) {
+      if (this.opts.pidfile && existsSync(this.opts.pidfile)) {
         const pid = Number(readFileSync(this.opts.pidfile, "utf8").trim());
         if (pid > 1) process.kill(pid, "SIGKILL");
       }

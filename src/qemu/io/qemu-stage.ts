@@ -1,11 +1,13 @@
 import path from "node:path";
 import type { QemuConfig } from "../../config/sections/qemu.js";
+import type { BuildSandbox } from "../../kernel/build-sandbox.js";
 import { packageRoot } from "../../package-root.js";
 import { publicFindingId } from "../../types/finding-id.js";
 import type { Finding } from "../../types/finding.js";
 import type { Stage, StageInput, StageOutput } from "../../types/stage.js";
 import { toQemuJson, type QemuCheckResult, type QemuJson } from "../qemu-check-result.js";
-import { qemuReportSection } from "../render-qemu-section.js";
+import { qemuReportSection, qemuSeverity } from "../render-qemu-section.js";
+import { buildLimitsOf } from "./build-kernel.js";
 import { checkWorktree } from "./check-worktree.js";
 import { loadScenarios } from "./load-scenarios.js";
 import { runQemuCheck } from "./run-qemu-check.js";
@@ -13,7 +15,7 @@ import { runQemuCheck } from "./run-qemu-check.js";
 /** What the QEMU stage keeps: the `irqtriage qemu --json` shape plus the verdict's reasons. */
 export type QemuDetails = QemuJson & { reasons: string[] };
 
-/** A verdict other than pass is a finding (inconclusive only a notice: nothing was shown wrong). */
+/** A verdict other than pass is a finding (inconclusive and build-stopped only notices: nothing was shown wrong). */
 export function qemuFindings(r: Pick<QemuCheckResult, "scenario" | "verdict" | "reasons">): Finding[] {
   if (r.verdict === "pass") return [];
   return [
@@ -21,19 +23,26 @@ export function qemuFindings(r: Pick<QemuCheckResult, "scenario" | "verdict" | "
       id: publicFindingId("qemu", `${r.scenario}/${r.verdict}`, `${r.scenario}-${r.verdict}`),
       stage: "qemu",
       kind: r.verdict,
-      severity: r.verdict === "inconclusive" ? "notice" : "problem",
+      severity: qemuSeverity(r.verdict) === "notice" ? "notice" : "problem",
       summary: `QEMU ${r.scenario}: ${r.verdict}`,
       ...(r.reasons.length ? { detail: r.reasons.join("\n") } : {}),
     },
   ];
 }
 
+export interface QemuStageDeps {
+  /** The sandbox builds and guests run in, for this config (the composition root picks bubblewrap). */
+  sandbox(config: QemuConfig): BuildSandbox;
+}
+
 /**
  * The QEMU stage of the pipeline (off unless `qemu.enabled`): build the applied tree's kernel
  * (incrementally, per base) and hot-plug the configured scenario, or boot the configured
  * prebuilt kernel, in which case the report says the guest did not run the patched kernel.
+ * Building and booting a patched kernel happen only inside the sandbox; without one the stage
+ * fails (recorded, no reply text) instead of building outside it.
  */
-export function qemuStage(): Stage<QemuConfig, QemuDetails> {
+export function qemuStage(deps: QemuStageDeps): Stage<QemuConfig, QemuDetails> {
   return {
     name: "qemu",
     needsAppliedTree: false,
@@ -51,6 +60,7 @@ export function qemuStage(): Stage<QemuConfig, QemuDetails> {
         qemuBinary: q.binary,
         busybox: q.busybox,
         memoryMb: q.memoryMb,
+        sandbox: deps.sandbox(q),
         log: input.log,
         ...(input.signal ? { signal: input.signal } : {}),
       };
@@ -68,6 +78,7 @@ export function qemuStage(): Stage<QemuConfig, QemuDetails> {
           fragment,
           buildJobs: q.buildJobs,
           buildTimeoutMs: q.buildTimeoutMs,
+          buildLimits: buildLimitsOf(q),
         }));
       } else {
         // Nothing applied and no prebuilt kernel: there is no kernel to boot.

@@ -1,4 +1,5 @@
 import net from "node:net";
+import type { Duplex } from "node:stream";
 import { ExternalError } from "../../errors.js";
 import type { Logger } from "../../log/logger.js";
 import { silentLogger } from "../../log/logger.js";
@@ -41,7 +42,7 @@ export class QmpClient {
   greeting: Record<string, unknown> | null = null;
 
   private constructor(
-    private readonly sock: net.Socket,
+    private readonly sock: Duplex,
     private readonly log: Logger,
   ) {
     sock.setEncoding("utf8");
@@ -84,6 +85,22 @@ export class QmpClient {
         throw err instanceof ExternalError ? err : new ExternalError(`QMP connect to ${socketPath} failed: ${(err as Error).message}`, "qemu");
       }
     }
+  }
+
+  /**
+   * Talk QMP over a stream that is already connected: the socketpair a sandboxed qemu got as
+   * fd 3 (`-chardev socket,fd=3`), so that it needs no writable folder for a socket.
+   */
+  static async attach(stream: Duplex, opts: Omit<QmpConnectOptions, "signal"> = {}): Promise<QmpClient> {
+    const client = new QmpClient(stream, opts.log ?? silentLogger());
+    try {
+      await client.waitGreeting(opts.timeoutMs ?? 10_000);
+      await client.execute("qmp_capabilities");
+    } catch (err) {
+      client.close();
+      throw err;
+    }
+    return client;
   }
 
   private wake(): void {

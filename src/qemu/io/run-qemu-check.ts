@@ -1,20 +1,19 @@
-import { randomBytes } from "node:crypto";
 import { existsSync, openSync, closeSync, constants as fsc } from "node:fs";
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { ExternalError } from "../../errors.js";
+import { SandboxUnavailableError, type BuildSandbox } from "../../kernel/build-sandbox.js";
 import type { Logger } from "../../log/logger.js";
 import { silentLogger } from "../../log/logger.js";
 import { buildInitramfs } from "./build-initramfs.js";
 import { bzImageRelease } from "../bzimage-release.js";
-import { LineSplitter, parseGuestLine, type GuestReport } from "../guest-report.js";
+import type { GuestReport } from "../guest-report.js";
 import { judgeVerdict, logExcerpt } from "../judge-verdict.js";
-import { qemuArgs } from "../qemu-args.js";
 import type { CycleResult, QemuCheckResult, Reading, StepResult } from "../qemu-check-result.js";
-import { QemuProcess } from "./qemu-process.js";
 import { cycleOrder, type QemuScenario, type ScenarioDevice } from "../qemu-scenario.js";
-import { QmpClient } from "./qmp-client.js";
+import { GuestSession, type GuestLaunch } from "./guest-session.js";
+import type { QmpClient } from "./qmp-client.js";
 
 export interface QemuCheckOptions {
   /** bzImage to boot. */
@@ -45,6 +44,11 @@ export interface QemuCheckOptions {
   logFile?: string | null;
   /** Parent of the run's temp dir (socket, pidfile, initramfs); default os.tmpdir(). */
   tmpDir?: string;
+  /**
+   * Run qemu in this sandbox (unprivileged, no network, no writable path). Required for a
+   * patched kernel; a prebuilt one without a usable sandbox boots unsandboxed, with a warning.
+   */
+  sandbox?: BuildSandbox | null;
   log?: Logger;
   signal?: AbortSignal;
 }
@@ -86,9 +90,13 @@ export async function sweepStaleRuns(tmpDir: string = os.tmpdir()): Promise<stri
       if (existsSync(pidfile)) {
         try {
           // pdeathsig should have killed it already; make sure (and only when it is still qemu).
+          // The pid is qemu's, or the host pid of the sandbox holding it; either way its command
+          // line names this run (-name irqtriage-<id>), which a reused pid's would not.
           const pid = Number((await readFile(pidfile, "utf8")).trim());
           const comm = await readFile(`/proc/${pid}/comm`, "utf8").catch(() => "");
-          if (pid > 1 && comm.startsWith("qemu")) process.kill(pid, "SIGKILL");
+          const argv = (await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "")).split("\0");
+          const ours = argv.includes(`irqtriage-${n.slice(RUN_PREFIX.length)}`) || comm.startsWith("qemu");
+          if (pid > 1 && ours) process.kill(pid, "SIGKILL");
         } catch {
           // gone
         }
@@ -148,12 +156,168 @@ export function findPciAddr(buses: Array<{ bus: number; devices: PciDev[] }>, id
   return null;
 }
 
+/** The sandbox qemu runs in, or null (prebuilt kernels only, when there is none). */
+async function chooseSandbox(opts: QemuCheckOptions, log: Logger): Promise<BuildSandbox | null> {
+  if (!opts.sandbox) {
+    if (opts.patched) throw new SandboxUnavailableError("no sandbox was given to boot the patched kernel in");
+    return null;
+  }
+  const p = await opts.sandbox.probe();
+  if (p.ok) return opts.sandbox;
+  if (opts.patched) throw new SandboxUnavailableError(p.reason);
+  log.warn({ reason: p.reason }, "qemu: no sandbox, booting the prebuilt kernel as this user (qemu's own -sandbox on still applies)");
+  return null;
+}
+
+interface RunPlan {
+  opts: QemuCheckOptions;
+  scenario: QemuScenario;
+  cyclesPlanned: number;
+  bootTimeoutMs: number;
+  stepTimeoutMs: number;
+  modulesDir: string | null;
+  launch: GuestLaunch;
+}
+
+/**
+ * Boot: the initramfs, then qemu. In accel "auto" with a usable /dev/kvm, a KVM guest that stays
+ * silent is replaced by a TCG one. Returns when the boot (of the guest that stays) started.
+ */
+async function bootGuest(s: GuestSession, p: RunPlan): Promise<number> {
+  const ird = await buildInitramfs({
+    out: p.launch.initrd,
+    modulesDir: p.modulesDir,
+    modules: p.scenario.modules,
+    ...(p.opts.busybox ? { busybox: p.opts.busybox } : {}),
+  });
+  if (ird.modules.missing.length) s.log.warn({ missing: ird.modules.missing }, "modules not found for the guest kernel");
+  const wantAccel = p.opts.accel ?? "auto";
+  const kvmOk = p.launch.sandbox ? p.launch.sandbox.deviceUsable("/dev/kvm") : kvmUsable();
+  let bootStart = Date.now();
+  if (wantAccel === "auto" && kvmOk && kvmBoots !== false) {
+    // /dev/kvm can open and still not run guests (nested virtualisation without the CPU
+    // features qemu asks for: the guest then spins without a byte of output). A KVM guest
+    // prints within a second, so no output in kvmProbeMs means: fall back to TCG.
+    await s.start(p.launch, "kvm");
+    const gotOutput = await s.waitOutput(p.opts.kvmProbeMs ?? 8000);
+    if (!gotOutput && (s.accel as string) === "kvm") {
+      s.log.warn({ probeMs: p.opts.kvmProbeMs ?? 8000 }, "KVM guest silent: falling back to TCG");
+      kvmBoots = false;
+      await s.stopQemu();
+      s.resetConsole();
+      bootStart = Date.now();
+      await s.start(p.launch, "tcg");
+    } else if (gotOutput) kvmBoots = true;
+  } else {
+    await s.start(p.launch, wantAccel === "auto" ? "tcg" : wantAccel);
+  }
+  return bootStart;
+}
+
+/** Baseline: the guest's first report after boot. */
+async function awaitBaseline(s: GuestSession, p: RunPlan, bootStart: number): Promise<{ baseline: Reading; ms: number }> {
+  const first = await s.waitReport((r) => r.event === "baseline", 0, p.bootTimeoutMs, "baseline report after boot");
+  const ms = Date.now() - bootStart;
+  s.log.info({ ms, descriptors: first.descriptors, accel: s.accel, release: first.release }, "guest baseline");
+  return { baseline: reading(first), ms };
+}
+
+/** One cycle: plug every device of the scenario in its order, then unplug them, each confirmed by the guest. */
+async function runCycle(s: GuestSession, p: RunPlan, c: number): Promise<CycleResult> {
+  const client = s.qmp as QmpClient;
+  const byId = new Map(p.scenario.devices.map((d) => [d.id, d]));
+  const order = cycleOrder(p.scenario, c);
+  const cStart = Date.now();
+  const steps: StepResult[] = [];
+  const addrs = new Map<string, string | null>();
+  let plugged: Reading | null = null;
+  for (const id of order.plug) {
+    const dev = byId.get(id) as ScenarioDevice;
+    const sStart = Date.now();
+    const from = s.reports.length;
+    if (dev.driver === "virtio-blk-pci") {
+      await client.execute("blockdev-add", { driver: "null-co", "node-name": `nb-${id}`, size: 64 << 20, "read-zeroes": true });
+    }
+    await client.execute("device_add", {
+      driver: dev.driver,
+      id,
+      bus: `rp${dev.port}`,
+      ...(dev.driver === "virtio-blk-pci" ? { drive: `nb-${id}` } : {}),
+      ...(dev.props ?? {}),
+    });
+    const buses = await client.execute<Array<{ bus: number; devices: PciDev[] }>>("query-pci");
+    const addr = findPciAddr(buses, id);
+    addrs.set(id, addr);
+    const want = [...addrs.values()];
+    const r = await s.waitReport(
+      (rep) =>
+        addr !== null
+          ? rep.devices.some((d) => d.addr === addr && d.bound && d.virtioBound)
+          : rep.devices.filter((d) => d.bound && d.virtioBound).length >= want.length,
+      from,
+      p.stepTimeoutMs,
+      `${id} (${dev.driver}) bound after device_add`,
+    );
+    steps.push({ action: "plug", device: id, addr, reading: reading(r), ms: Date.now() - sStart });
+    plugged = reading(r);
+  }
+  let unplugged: Reading | null = null;
+  for (const id of order.unplug) {
+    const dev = byId.get(id) as ScenarioDevice;
+    const sStart = Date.now();
+    const from = s.reports.length;
+    const addr = addrs.get(id) ?? null;
+    const remaining = order.unplug.length - order.unplug.indexOf(id) - 1;
+    await client.execute("device_del", { id });
+    await client.waitEvent("DEVICE_DELETED", (d) => d["device"] === id, p.stepTimeoutMs, s.abort);
+    const r = await s.waitReport(
+      (rep) => (addr !== null ? !rep.devices.some((d) => d.addr === addr) : rep.devices.length <= remaining),
+      from,
+      p.stepTimeoutMs,
+      `${id} gone after device_del`,
+    );
+    if (dev.driver === "virtio-blk-pci") await client.execute("blockdev-del", { "node-name": `nb-${id}` });
+    steps.push({ action: "unplug", device: id, addr, reading: reading(r), ms: Date.now() - sStart });
+    unplugged = reading(r);
+  }
+  const cycle: CycleResult = { plugged: plugged as Reading, unplugged: unplugged as Reading, steps, ms: Date.now() - cStart };
+  s.log.info({ cycle: c + 1, plugged: cycle.plugged.descriptors, unplugged: cycle.unplugged.descriptors, ms: cycle.ms }, "qemu cycle");
+  return cycle;
+}
+
+/** Judge: the verdict from what the guest reported, and the result as the reply and --json show it. */
+function judgeRun(
+  s: GuestSession,
+  p: RunPlan,
+  run: { baseline: Reading | null; cycles: CycleResult[]; failure: string | null; bootToFirstReportMs: number | null; release: string | null; started: number; logFile: string | null },
+): QemuCheckResult {
+  const reports: GuestReport[] = s.reports;
+  const v = judgeVerdict({ baseline: run.baseline, cycles: run.cycles, cyclesPlanned: p.cyclesPlanned, reports, lines: s.lines, failure: run.failure });
+  return {
+    kernel: p.opts.kernel,
+    patched: p.opts.patched,
+    scenario: p.scenario.name,
+    verdict: v.verdict,
+    reasons: v.reasons,
+    accel: s.accel,
+    release: reports[0]?.release || run.release,
+    baseline: run.baseline,
+    cycles: run.cycles,
+    cyclesPlanned: p.cyclesPlanned,
+    complaints: v.complaints,
+    logExcerpt: logExcerpt(s.lines, { failed: v.verdict === "inconclusive" }),
+    timings: { bootToFirstReportMs: run.bootToFirstReportMs, cycleMs: run.cycles.map((c) => c.ms), totalMs: Date.now() - run.started },
+    logFile: run.logFile,
+  };
+}
+
 /**
  * Boot `kernel` in QEMU (q35), run the scenario's plug/unplug cycles over QMP while the guest
- * reports its IRQ state on the serial console, and judge the result. Never throws for what
- * happens inside the guest or to qemu (that is an "inconclusive" verdict with the reason); throws
- * ExternalError only when the run cannot even be prepared (missing kernel, qemu, busybox).
- * Always removes its qemu process, socket, pidfile and temp dir.
+ * reports its IRQ state on the serial console, and judge the result: boot, baseline, cycles,
+ * judge. Never throws for what happens inside the guest or to qemu (that is an "inconclusive"
+ * verdict with the reason); throws ExternalError only when the run cannot even be prepared
+ * (missing kernel, qemu, busybox, or no sandbox for a patched kernel). Always removes its qemu
+ * process, socket, pidfile and temp dir.
  */
 export async function runQemuCheck(opts: QemuCheckOptions): Promise<QemuCheckResult> {
   const log = opts.log ?? silentLogger();
@@ -171,277 +335,51 @@ export async function runQemuCheck(opts: QemuCheckOptions): Promise<QemuCheckRes
     const guess = release ? `/lib/modules/${release}` : null;
     modulesDir = guess && existsSync(path.join(guess, "modules.dep")) ? guess : null;
   }
+  const sandbox = await chooseSandbox(opts, log);
   const tmpRoot = opts.tmpDir ?? os.tmpdir();
   await sweepStaleRuns(tmpRoot);
   const runDir = await mkdtemp(path.join(tmpRoot, RUN_PREFIX));
+  // 0700 (mkdtemp) also for a sandboxed qemu: it reaches nothing in here, its files come in open.
   await writeFile(path.join(runDir, "owner"), String(process.pid));
-  const runId = randomBytes(6).toString("hex");
+  const runId = path.basename(runDir).slice(RUN_PREFIX.length);
   const rlog = log.child({ qemuRun: runId, scenario: scenario.name });
-  const lines: string[] = [];
-  const reports: GuestReport[] = [];
-  const splitter = new LineSplitter();
-  let notify: Array<() => void> = [];
-  const wake = (): void => {
-    const n = notify;
-    notify = [];
-    for (const f of n) f();
+  const plan: RunPlan = {
+    opts,
+    scenario,
+    cyclesPlanned,
+    bootTimeoutMs,
+    stepTimeoutMs,
+    modulesDir,
+    launch: {
+      binary: opts.qemuBinary ?? "qemu-system-x86_64",
+      kernel: opts.kernel,
+      initrd: path.join(runDir, "initramfs.cpio"),
+      append: scenario.append,
+      rootPorts: scenario.rootPorts ?? Math.max(...scenario.devices.map((d) => d.port)),
+      memoryMb: opts.memoryMb ?? 256,
+      runId,
+      runDir,
+      sandbox,
+    },
   };
-  const onLine = (line: string): void => {
-    if (lines.length < 100_000) lines.push(line);
-    const parsed = parseGuestLine(line);
-    if (parsed?.kind === "report") {
-      reports.push(parsed.report);
-      rlog.debug({ seq: parsed.report.seq, descriptors: parsed.report.descriptors }, "guest report");
-    } else if (parsed?.kind === "error") rlog.warn({ guest: parsed.error.message }, "guest error");
-    else if (parsed?.kind === "bad") rlog.debug({ text: parsed.text.slice(0, 120) }, "mangled guest report");
-  };
-
-  let qemu: QemuProcess | null = null;
-  let qmp: QmpClient | null = null;
-  /** Resolve true at the first console line, false after `ms` without one. */
-  const waitOutput = (ms: number): Promise<boolean> =>
-    new Promise((resolve) => {
-      const t = setTimeout(() => resolve(lines.length > 0), ms);
-      const check = (): void => {
-        if (lines.length > 0 || qemu?.hasExited || abort.aborted) {
-          clearTimeout(t);
-          resolve(lines.length > 0);
-        } else notify.push(check);
-      };
-      check();
-    });
-  const stopQemu = async (): Promise<void> => {
-    const c = qmp as QmpClient | null;
-    c?.close();
-    const q = qemu as QemuProcess | null;
-    if (q) await q.stop(500);
-  };
-  const deadline = AbortSignal.timeout(totalMs);
-  const signals = [deadline, ...(opts.signal ? [opts.signal] : [])];
-  const abort = AbortSignal.any(signals);
-  const onAbort = (): void => wake();
-  abort.addEventListener("abort", onAbort);
-
-  /** Resolve with the first report at index >= from that satisfies `pred`. */
-  const waitReport = (pred: (r: GuestReport) => boolean, from: number, timeoutMs: number, what: string): Promise<GuestReport> =>
-    new Promise((resolve, reject) => {
-      const t = setTimeout(() => {
-        finish(new ExternalError(`timed out after ${timeoutMs} ms waiting for the guest: ${what}`, "qemu"));
-      }, timeoutMs);
-      const finish = (err: Error | null, r?: GuestReport): void => {
-        clearTimeout(t);
-        if (err) reject(err);
-        else resolve(r as GuestReport);
-      };
-      const check = (): void => {
-        for (let i = from; i < reports.length; i++) {
-          const r = reports[i] as GuestReport;
-          if (pred(r)) return finish(null, r);
-        }
-        from = Math.max(from, reports.length);
-        if (qemu?.hasExited) return finish(new ExternalError(`qemu ${qemu.exitDescription} while waiting for: ${what}`, "qemu"));
-        if (abort.aborted) {
-          const why = deadline.aborted ? `run time limit of ${totalMs} ms reached` : "run aborted";
-          return finish(new ExternalError(`${why} while waiting for: ${what}`, "qemu"));
-        }
-        notify.push(check);
-      };
-      check();
-    });
-
+  const s = new GuestSession(rlog, totalMs, opts.signal);
   const cycles: CycleResult[] = [];
   let baseline: Reading | null = null;
   let bootToFirstReportMs: number | null = null;
   let failure: string | null = null;
-  let accel: QemuCheckResult["accel"] = "unknown";
-  let logFile: string | null = null;
   try {
-    const initrd = path.join(runDir, "initramfs.cpio");
-    const ird = await buildInitramfs({
-      out: initrd,
-      modulesDir,
-      modules: scenario.modules,
-      ...(opts.busybox ? { busybox: opts.busybox } : {}),
-    });
-    if (ird.modules.missing.length) rlog.warn({ missing: ird.modules.missing }, "modules not found for the guest kernel");
-    const wantAccel = opts.accel ?? "auto";
-    const qmpSocket = path.join(runDir, "qmp.sock");
-    const pidfile = path.join(runDir, "qemu.pid");
-    const rootPorts = scenario.rootPorts ?? Math.max(...scenario.devices.map((d) => d.port));
-    const start = async (accelArg: "kvm" | "tcg" | "auto"): Promise<void> => {
-      const args = qemuArgs({
-        kernel: opts.kernel,
-        initrd,
-        append: scenario.append,
-        accel: accelArg,
-        rootPorts,
-        qmpSocket,
-        pidfile,
-        memoryMb: opts.memoryMb ?? 256,
-        name: `irqtriage-${runId}`,
-      });
-      qemu = new QemuProcess({
-        binary: opts.qemuBinary ?? "qemu-system-x86_64",
-        args,
-        pidfile,
-        log: rlog,
-        onConsole: (chunk) => {
-          for (const l of splitter.push(chunk)) onLine(l);
-          wake();
-        },
-      });
-      const q = qemu;
-      void q.exited.then(() => {
-        for (const l of splitter.flush()) onLine(l);
-        wake();
-      });
-      qmp = await QmpClient.connect(qmpSocket, { timeoutMs: 15_000, signal: abort, log: rlog });
-      try {
-        const kvm = await qmp.execute<{ enabled: boolean }>("query-kvm");
-        accel = kvm.enabled ? "kvm" : "tcg";
-      } catch {
-        accel = "unknown";
-      }
-    };
-    let bootStart = Date.now();
-    if (wantAccel === "auto" && kvmUsable() && kvmBoots !== false) {
-      // /dev/kvm can open and still not run guests (nested virtualisation without the CPU
-      // features qemu asks for: the guest then spins without a byte of output). A KVM guest
-      // prints within a second, so no output in kvmProbeMs means: fall back to TCG.
-      await start("kvm");
-      const gotOutput = await waitOutput(opts.kvmProbeMs ?? 8000);
-      if (!gotOutput && (accel as string) === "kvm") {
-        rlog.warn({ probeMs: opts.kvmProbeMs ?? 8000 }, "KVM guest silent: falling back to TCG");
-        kvmBoots = false;
-        await stopQemu();
-        lines.length = 0;
-        reports.length = 0;
-        bootStart = Date.now();
-        await start("tcg");
-      } else if (gotOutput) kvmBoots = true;
-    } else {
-      await start(wantAccel === "auto" ? "tcg" : wantAccel);
-    }
-    const client = qmp as unknown as QmpClient;
-    const first = await waitReport((r) => r.event === "baseline", 0, bootTimeoutMs, "baseline report after boot");
-    bootToFirstReportMs = Date.now() - bootStart;
-    baseline = reading(first);
-    rlog.info({ ms: bootToFirstReportMs, descriptors: first.descriptors, accel, release: first.release }, "guest baseline");
-    const byId = new Map(scenario.devices.map((d) => [d.id, d]));
-    for (let c = 0; c < cyclesPlanned; c++) {
-      const order = cycleOrder(scenario, c);
-      const cStart = Date.now();
-      const steps: StepResult[] = [];
-      const addrs = new Map<string, string | null>();
-      let plugged: Reading | null = null;
-      for (const id of order.plug) {
-        const dev = byId.get(id) as ScenarioDevice;
-        const sStart = Date.now();
-        const from = reports.length;
-        if (dev.driver === "virtio-blk-pci") {
-          await client.execute("blockdev-add", { driver: "null-co", "node-name": `nb-${id}`, size: 64 << 20, "read-zeroes": true });
-        }
-        await client.execute("device_add", {
-          driver: dev.driver,
-          id,
-          bus: `rp${dev.port}`,
-          ...(dev.driver === "virtio-blk-pci" ? { drive: `nb-${id}` } : {}),
-          ...(dev.props ?? {}),
-        });
-        const buses = await client.execute<Array<{ bus: number; devices: PciDev[] }>>("query-pci");
-        const addr = findPciAddr(buses, id);
-        addrs.set(id, addr);
-        const want = [...addrs.values()];
-        const r = await waitReport(
-          (rep) =>
-            addr !== null
-              ? rep.devices.some((d) => d.addr === addr && d.bound && d.virtioBound)
-              : rep.devices.filter((d) => d.bound && d.virtioBound).length >= want.length,
-          from,
-          stepTimeoutMs,
-          `${id} (${dev.driver}) bound after device_add`,
-        );
-        steps.push({ action: "plug", device: id, addr, reading: reading(r), ms: Date.now() - sStart });
-        plugged = reading(r);
-      }
-      let unplugged: Reading | null = null;
-      for (const id of order.unplug) {
-        const dev = byId.get(id) as ScenarioDevice;
-        const sStart = Date.now();
-        const from = reports.length;
-        const addr = addrs.get(id) ?? null;
-        const remaining = order.unplug.length - order.unplug.indexOf(id) - 1;
-        await client.execute("device_del", { id });
-        await client.waitEvent("DEVICE_DELETED", (d) => d["device"] === id, stepTimeoutMs, abort);
-        const r = await waitReport(
-          (rep) => (addr !== null ? !rep.devices.some((d) => d.addr === addr) : rep.devices.length <= remaining),
-          from,
-          stepTimeoutMs,
-          `${id} gone after device_del`,
-        );
-        if (dev.driver === "virtio-blk-pci") await client.execute("blockdev-del", { "node-name": `nb-${id}` });
-        steps.push({ action: "unplug", device: id, addr, reading: reading(r), ms: Date.now() - sStart });
-        unplugged = reading(r);
-      }
-      const cycle: CycleResult = { plugged: plugged as Reading, unplugged: unplugged as Reading, steps, ms: Date.now() - cStart };
-      cycles.push(cycle);
-      rlog.info(
-        { cycle: c + 1, plugged: cycle.plugged.descriptors, unplugged: cycle.unplugged.descriptors, ms: cycle.ms },
-        "qemu cycle",
-      );
-    }
+    const bootStart = await bootGuest(s, plan);
+    ({ baseline, ms: bootToFirstReportMs } = await awaitBaseline(s, plan, bootStart));
+    for (let c = 0; c < cyclesPlanned; c++) cycles.push(await runCycle(s, plan, c));
   } catch (err) {
-    if (err instanceof ExternalError || (err as Error).name === "AbortError" || (err as Error).name === "TimeoutError") {
-      failure = (err as Error).message;
-      const qp = qemu as QemuProcess | null;
-      if (qp?.hasExited && !failure.includes("qemu")) failure += ` (qemu ${qp.exitDescription})`;
-      const stderr = qp?.stderr.trim();
-      if (stderr) failure += `; qemu said: ${stderr.split("\n").slice(-3).join(" | ")}`;
-      rlog.warn({ failure }, "qemu check did not complete");
-    } else {
-      await cleanup();
+    failure = s.describeFailure(err);
+    if (failure === null) {
+      await s.close(opts.logFile ?? null);
+      await rm(runDir, { recursive: true, force: true });
       throw err;
     }
   }
-  await cleanup();
-
-  async function cleanup(): Promise<void> {
-    abort.removeEventListener("abort", onAbort);
-    if (qmp && qemu && !qemu.hasExited) {
-      try {
-        await Promise.race([qmp.execute("quit").catch(() => undefined), new Promise((r) => setTimeout(r, 1000))]);
-      } catch {
-        // qemu may close the socket before answering
-      }
-    }
-    qmp?.close();
-    if (qemu) {
-      const q = qemu;
-      await Promise.race([q.exited, new Promise((r) => setTimeout(r, 2000))]);
-      await q.stop(500);
-    }
-    if (opts.logFile && !logFile) {
-      await writeFile(opts.logFile, lines.join("\n") + "\n");
-      logFile = opts.logFile;
-    }
-    await rm(runDir, { recursive: true, force: true });
-  }
-
-  const v = judgeVerdict({ baseline, cycles, cyclesPlanned, reports, lines, failure });
-  return {
-    kernel: opts.kernel,
-    patched: opts.patched,
-    scenario: scenario.name,
-    verdict: v.verdict,
-    reasons: v.reasons,
-    accel,
-    release: reports[0]?.release || release,
-    baseline,
-    cycles,
-    cyclesPlanned,
-    complaints: v.complaints,
-    logExcerpt: logExcerpt(lines, { failed: v.verdict === "inconclusive" }),
-    timings: { bootToFirstReportMs, cycleMs: cycles.map((c) => c.ms), totalMs: Date.now() - started },
-    logFile,
-  };
+  const logFile = await s.close(opts.logFile ?? null);
+  await rm(runDir, { recursive: true, force: true });
+  return judgeRun(s, plan, { baseline, cycles, failure, bootToFirstReportMs, release, started, logFile });
 }

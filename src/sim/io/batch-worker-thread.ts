@@ -11,7 +11,6 @@ export interface BatchRequest {
   states: Int32Array;
   first: number;
   count: number;
-  skip: Uint8Array;
 }
 
 /** An error keeps its class name, so that the model's own InputError stays one. */
@@ -37,7 +36,7 @@ if (!isMainThread) {
     const expander = createExpander(data.model, data.symmetry);
     port.on("message", (req: BatchRequest) => {
       try {
-        const out = expander.expand(req.states, req.first, req.count, req.skip, null);
+        const out = expander.expand(req.states, req.first, req.count, null);
         reply(out, [out.data.buffer as ArrayBuffer]);
       } catch (e) {
         reply(errorReply(e), []);

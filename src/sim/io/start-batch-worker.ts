@@ -51,9 +51,9 @@ export function startBatchWorker(model: CompiledModel, symmetry: boolean): Batch
   let collected = 0;
   return {
     ready: () => Atomics.load(signal, 1) === 1,
-    submit(states, first, count, skip) {
-      const req: BatchRequest = { states, first, count, skip };
-      port1.postMessage(req, [states.buffer as ArrayBuffer, skip.buffer as ArrayBuffer]);
+    submit(states, first, count) {
+      const req: BatchRequest = { states, first, count };
+      port1.postMessage(req, [states.buffer as ArrayBuffer]);
     },
     collect(): { batch: CandidateBatch; waited: boolean } {
       for (let waited = false; ; waited = true) {
